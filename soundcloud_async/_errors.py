@@ -30,9 +30,13 @@ or a repr: URLs are passed through :func:`redact_url` before they are stored.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import orjson
 
 __all__ = [
     "APIError",
@@ -172,7 +176,10 @@ class APIError(SoundCloudError):
         super().__init__(f"{status} {message} ({method} {self.url})")
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(status={self.status}, message={self.message!r}, url={self.url!r})"
+        return (
+            f"{type(self).__name__}(status={self.status}, "
+            f"message={self.message!r}, url={self.url!r})"
+        )
 
 
 class BadRequest(APIError):
@@ -248,3 +255,286 @@ class PaginationError(SoundCloudError):
 
 class AuthError(SoundCloudError):
     """An OAuth flow failed on our side (state mismatch, missing refresh token, ...)."""
+
+
+# ---------------------------------------------------------------------------
+# Classification: (status, headers, body) -> data or raise. Pure: no I/O, the
+# wall clock is passed in so that Retry-After dates and reset_time are testable.
+# ---------------------------------------------------------------------------
+
+_ERROR_ONLY_KEYS = frozenset(
+    {
+        "code",
+        "message",
+        "link",
+        "status",
+        "errors",
+        "error",
+        "error_code",
+        "error_message",
+        "error_description",
+    }
+)
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_HTML_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Entity",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+
+def parse_sc_datetime(value: object) -> dt.datetime | None:
+    """Parse SoundCloud's ``yyyy/MM/dd HH:mm:ss +0000`` (or ISO 8601); ``None`` if neither."""
+    if not isinstance(value, str) or len(value) < 19:
+        return None
+    try:
+        if value[4] == "/":
+            tz = dt.timezone.utc
+            if len(value) >= 25 and value[20] in "+-":
+                sign = 1 if value[20] == "+" else -1
+                offset = int(value[21:23]) * 60 + int(value[23:25])
+                if offset:
+                    tz = dt.timezone(dt.timedelta(minutes=sign * offset))
+            return dt.datetime(
+                int(value[0:4]),
+                int(value[5:7]),
+                int(value[8:10]),
+                int(value[11:13]),
+                int(value[14:16]),
+                int(value[17:19]),
+                tzinfo=tz,
+            )
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _looks_like_html(body: bytes) -> bool:
+    head = body[:256].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<body")) or (
+        head.startswith(b"<") and b"<html" in body[:2048].lower()
+    )
+
+
+def _html_summary(body: bytes) -> str:
+    for pattern in (_HTML_H1, _HTML_TITLE):
+        match = pattern.search(body)
+        if match:
+            text = _TAGS.sub(" ", match.group(1).decode("utf-8", "replace"))
+            text = " ".join(text.split())
+            if text:
+                return f"HTML error page: {text[:160]}"
+    return "HTML error page"
+
+
+def _text_summary(body: bytes) -> str:
+    text = " ".join(body.decode("utf-8", "replace").split())
+    return text[:200] + ("..." if len(text) > 200 else "")
+
+
+def _decode_json(body: bytes) -> tuple[bool, Any]:
+    try:
+        return True, orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return False, None
+
+
+def _first_error_entry(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        return errors[0]
+    return None
+
+
+def _message_from_json(data: Any) -> tuple[str | None, str | None, str | None]:
+    """Extract (message, code, link) from any of SoundCloud's error body shapes."""
+    if not isinstance(data, Mapping):
+        return None, None, None
+    message: str | None = None
+    entry = _first_error_entry(data)
+    for candidate in (
+        data.get("message"),
+        entry.get("error_message") if entry else None,
+        data.get("error_description"),
+        data.get("error"),
+        data.get("error_message"),
+    ):
+        if isinstance(candidate, str) and candidate.strip():
+            message = candidate.strip()
+            break
+    code: str | None = None
+    for candidate in (data.get("error_code"), data.get("error")):
+        if isinstance(candidate, str) and candidate.strip():
+            code = candidate.strip()
+            break
+    if code is None and isinstance(data.get("code"), (int, str)):
+        code = str(data["code"])
+    if message is None and entry and isinstance(entry.get("meta"), Mapping):
+        message = "rate limit exceeded"
+    link = data.get("link") if isinstance(data.get("link"), str) else None
+    return message, code, link
+
+
+def is_error_object(data: Any) -> bool:
+    """True for a JSON object that carries only error fields (e.g. an HTTP 200 error body)."""
+    if not isinstance(data, dict) or not data:
+        return False
+    keys = data.keys()
+    if not keys <= _ERROR_ONLY_KEYS:
+        return False
+    if data.get("errors") or data.get("error") or data.get("error_message"):
+        return True
+    code = data.get("code")
+    return isinstance(code, int) and code >= 400 and "message" in data
+
+
+def _retry_after_header(value: str | None, now_wall: float) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        return max(0.0, when.timestamp() - now_wall)
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return seconds
+
+
+def _rate_limit_details(data: Any, headers: Mapping[str, str], now_wall: float) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "retry_after": _retry_after_header(headers.get("Retry-After"), now_wall),
+        "reset_time": None,
+        "group": None,
+        "spam_warning_urn": None,
+    }
+    if not isinstance(data, Mapping):
+        return details
+    spam = data.get("spam_warning_urn")
+    if isinstance(spam, str) and spam:
+        details["spam_warning_urn"] = spam
+    entry = _first_error_entry(data)
+    meta = entry.get("meta") if entry else None
+    if isinstance(meta, Mapping):
+        reset = parse_sc_datetime(meta.get("reset_time"))
+        details["reset_time"] = reset
+        if reset is not None and details["retry_after"] is None:
+            details["retry_after"] = max(0.0, reset.timestamp() - now_wall)
+        limit = meta.get("rate_limit")
+        if isinstance(limit, Mapping):
+            group = limit.get("group") or limit.get("name")
+            if isinstance(group, str):
+                details["group"] = group
+    return details
+
+
+_STATUS_CLASSES: dict[int, type[APIError]] = {
+    400: BadRequest,
+    401: Unauthorized,
+    403: Forbidden,
+    404: NotFound,
+    422: BadRequest,
+    429: RateLimited,
+}
+
+
+def error_for_status(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    now_wall: float,
+) -> APIError:
+    """Build the :class:`APIError` subclass for an error response (status >= 400)."""
+    data: Any = None
+    if body.strip():
+        if _looks_like_html(body):
+            message: str | None = _html_summary(body)
+            code = link = None
+        else:
+            ok, data = _decode_json(body)
+            if ok:
+                message, code, link = _message_from_json(data)
+                if message is None and isinstance(data, str):
+                    message = data.strip() or None
+            else:
+                message, code, link = _text_summary(body), None, None
+    else:
+        message = code = link = None
+    if not message:
+        message = _REASONS.get(status, "HTTP error")
+    cls = _STATUS_CLASSES.get(status) or (ServerError if status >= 500 else APIError)
+    common: dict[str, Any] = {
+        "status": status,
+        "method": method,
+        "url": url,
+        "code": code,
+        "link": link,
+        "body": body,
+        "headers": headers,
+    }
+    if cls is RateLimited:
+        return RateLimited(message, **_rate_limit_details(data, headers, now_wall), **common)
+    return cls(message, **common)
+
+
+def classify(
+    status: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    *,
+    method: str,
+    url: str,
+    now_wall: float,
+) -> Any:
+    """Turn one HTTP exchange into decoded JSON data, or raise.
+
+    - 2xx: the decoded JSON (``None`` for an empty body); :class:`DecodeError` for
+      malformed JSON, an HTML page, or an error object sent with a success status.
+    - 3xx: the decoded body if it is JSON, else ``None`` (the caller reads ``Location``).
+    - >= 400: raises the matching :class:`APIError` subclass.
+    """
+    if status >= 400:
+        raise error_for_status(status, headers, body, method=method, url=url, now_wall=now_wall)
+    stripped = body.strip()
+    if not stripped:
+        return None
+    if 300 <= status < 400:
+        ok, data = _decode_json(body)
+        return data if ok else None
+    ok, data = _decode_json(body)
+    if not ok:
+        if _looks_like_html(body):
+            reason = f"expected JSON, got an {_html_summary(body)}"
+        else:
+            reason = f"malformed JSON: {_text_summary(body)[:80]!r}"
+        raise DecodeError(reason, method=method, url=url, status=status, body=body)
+    if is_error_object(data):
+        message = _message_from_json(data)[0] or "error object"
+        raise DecodeError(
+            f"HTTP {status} carried an error object: {message}",
+            method=method,
+            url=url,
+            status=status,
+            body=body,
+        )
+    return data

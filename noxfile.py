@@ -1,0 +1,43 @@
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s bench``."""
+
+from __future__ import annotations
+
+import nox
+
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+nox.options.sessions = ["tests", "lint", "typing"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite on every supported Python."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and formatting with ruff (check + format --check)."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "soundcloud_async", "tests", "benchmarks", "noxfile.py")
+    session.run(
+        "ruff", "format", "--check", "soundcloud_async", "tests", "benchmarks", "noxfile.py"
+    )
+
+
+@nox.session
+def typing(session: nox.Session) -> None:
+    """Type-check the package and tests/typing with mypy --strict."""
+    session.install("-e", ".[test]", "mypy>=1.10")
+    session.run("mypy")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks; each prints its figures against a baseline from the same run."""
+    session.install("-e", ".[test,bench]")
+    session.run("python", "benchmarks/bench_converter.py")
+    session.run("python", "benchmarks/bench_ratelimit.py")
+    session.run("python", "benchmarks/bench_fake_server.py")

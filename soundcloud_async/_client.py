@@ -1,0 +1,309 @@
+"""The :class:`SoundCloud` client: lifecycle, configuration and resource groups."""
+
+from __future__ import annotations
+
+import enum
+import time
+from types import TracebackType
+from typing import Any, Literal, overload
+
+import aiohttp
+import orjson
+from yarl import URL
+
+from soundcloud_async._auth import Auth, StaticToken
+from soundcloud_async._backoff import RetryPolicy
+from soundcloud_async._clock import Clock, Sleep, monotonic, real_sleep
+from soundcloud_async._errors import ClientStateError, DecodeError, InvalidArgument
+from soundcloud_async._events import EventHooks, Stats
+from soundcloud_async._http import Transport
+from soundcloud_async._pagination import ForeignPolicy
+from soundcloud_async._ratelimit import RateLimiter, TokenBucket
+from soundcloud_async._resources._base import structure_object
+from soundcloud_async._resources.me import MeResource
+from soundcloud_async._resources.tracks import Tracks
+from soundcloud_async._resources.users import Users
+from soundcloud_async._urn import URN, to_urn
+from soundcloud_async._version import __version__
+from soundcloud_async.models import Playlist, Track, User
+
+__all__ = ["DEFAULT_BASE_URL", "SoundCloud"]
+
+DEFAULT_BASE_URL = "https://api.soundcloud.com"
+#: A polite default: SoundCloud publishes no numbers; the adaptive bucket learns lower.
+DEFAULT_RATE = 25.0
+DEFAULT_USER_AGENT = f"soundcloud-async/{__version__} (+aiohttp)"
+
+_RESOLVE_HOSTS = ("soundcloud.com", "on.soundcloud.com", "soundcloud.app.goo.gl")
+_KIND_MODELS: dict[str, type[Track] | type[User] | type[Playlist]] = {
+    "tracks": Track,
+    "users": User,
+    "playlists": Playlist,
+}
+_SINGULAR_KINDS = {"track": "tracks", "user": "users", "playlist": "playlists"}
+
+
+class _State(enum.Enum):
+    UNOPENED = "unopened"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+class SoundCloud:
+    """An asyncio client for the SoundCloud API.
+
+    Use it as an async context manager; it owns an aiohttp session (or borrows
+    yours) for its lifetime::
+
+        async with SoundCloud(access_token) as sc:
+            track = await sc.tracks.get("soundcloud:tracks:123")
+            async for follower in sc.users.iter_followers(track.user.urn):
+                ...
+
+    Args:
+        access_token: a ready OAuth access token (sent as ``Authorization: OAuth …``).
+        auth: an :class:`Auth` object instead of ``access_token`` (OAuth flows).
+        base_url: the API's base URL (a :class:`~soundcloud_async.testing.FakeSoundCloud`'s
+            ``base_url`` in tests).
+        session: an aiohttp session to borrow; the client never closes a borrowed one.
+        rate_limiter: the request budget; share one instance between clients to share
+            the budget. Default: an adaptive :class:`TokenBucket` at 25 requests/s.
+        retry: the :class:`RetryPolicy`. Default: ``RetryPolicy()``.
+        user_agent: the ``User-Agent`` header.
+        timeout: seconds for a whole attempt (or an ``aiohttp.ClientTimeout``).
+        hooks: :class:`EventHooks` called on the request path.
+        max_empty_pages: empty pages in a row that a paginator follows.
+        foreign_next_href: ``"rewrite"`` or ``"raise"`` for a next_href on another host.
+        connection_limit: the pool size of a session the client creates.
+        clock, sleep, wall_clock: injected time, for tests.
+    """
+
+    def __init__(
+        self,
+        access_token: str | None = None,
+        *,
+        auth: Auth | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        session: aiohttp.ClientSession | None = None,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout: float | aiohttp.ClientTimeout = 30.0,
+        hooks: EventHooks | None = None,
+        max_empty_pages: int = 20,
+        foreign_next_href: ForeignPolicy = "rewrite",
+        connection_limit: int = 100,
+        clock: Clock = monotonic,
+        sleep: Sleep = real_sleep,
+        wall_clock: Clock = time.time,
+    ) -> None:
+        if access_token is not None and auth is not None:
+            raise InvalidArgument("pass access_token or auth, not both")
+        if access_token is not None:
+            auth = StaticToken(access_token)
+        base = URL(base_url.rstrip("/"))
+        if not base.is_absolute() or base.scheme not in ("http", "https"):
+            raise InvalidArgument(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+        if isinstance(timeout, (int, float)):
+            if timeout <= 0:
+                raise InvalidArgument("timeout must be positive")
+            timeout = aiohttp.ClientTimeout(total=float(timeout), connect=min(10.0, timeout))
+        if foreign_next_href not in ("rewrite", "raise"):
+            raise InvalidArgument("foreign_next_href must be 'rewrite' or 'raise'")
+        if max_empty_pages < 0:
+            raise InvalidArgument("max_empty_pages must not be negative")
+        self.base_url = str(base)
+        self.auth = auth
+        self.rate_limiter: RateLimiter = rate_limiter or TokenBucket(
+            DEFAULT_RATE, adaptive=True, clock=clock, sleep=sleep
+        )
+        self.retry = retry or RetryPolicy()
+        self.hooks = hooks or EventHooks()
+        self.stats = Stats()
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.max_empty_pages = max_empty_pages
+        self.foreign_next_href: ForeignPolicy = foreign_next_href
+        self._connection_limit = connection_limit
+        self._clock = clock
+        self._sleep = sleep
+        self._wall_clock = wall_clock
+        self._borrowed_session = session
+        self._session: aiohttp.ClientSession | None = None
+        self._transport_obj: Transport | None = None
+        self._state = _State.UNOPENED
+
+        self.tracks = Tracks(self)
+        self.users = Users(self)
+        self.me = MeResource(self)
+
+    def __repr__(self) -> str:
+        return f"<SoundCloud {self.base_url} {self._state.value}>"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def __aenter__(self) -> SoundCloud:
+        if self._state is _State.OPEN:
+            raise ClientStateError("this SoundCloud client is already open")
+        if self._state is _State.CLOSED:
+            raise ClientStateError(
+                "a closed SoundCloud client cannot be reopened; create a new one"
+            )
+        if self._borrowed_session is not None:
+            if self._borrowed_session.closed:
+                raise ClientStateError("the aiohttp session passed to SoundCloud is closed")
+            session = self._borrowed_session
+        else:
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._connection_limit),
+                json_serialize=_json_dumps,
+                timeout=self.timeout,
+            )
+        self._session = session
+        self._transport_obj = Transport(
+            session,
+            base_url=self.base_url,
+            auth=self.auth,
+            limiter=self.rate_limiter,
+            retry=self.retry,
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            clock=self._clock,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+            hooks=self.hooks,
+            stats=self.stats,
+        )
+        self._state = _State.OPEN
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client (and its session, if the client created it). Idempotent."""
+        if self._state is _State.CLOSED:
+            return
+        self._state = _State.CLOSED
+        session, self._session, self._transport_obj = self._session, None, None
+        if session is not None and session is not self._borrowed_session:
+            await session.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` has run."""
+        return self._state is _State.CLOSED
+
+    @property
+    def _transport(self) -> Transport:
+        transport = self._transport_obj
+        if transport is None:
+            if self._state is _State.CLOSED:
+                raise ClientStateError("this SoundCloud client is closed")
+            raise ClientStateError(
+                "this SoundCloud client is not open: use `async with SoundCloud(...) as sc:`"
+            )
+        return transport
+
+    # -- top-level operations ----------------------------------------------------------
+
+    @overload
+    async def resolve(self, url: str, *, urn_only: Literal[True]) -> URN: ...
+
+    @overload
+    async def resolve(
+        self, url: str, *, urn_only: Literal[False] = False
+    ) -> Track | User | Playlist: ...
+
+    async def resolve(self, url: str, *, urn_only: bool = False) -> Track | User | Playlist | URN:
+        """``GET /resolve``: the track, user or playlist behind a soundcloud.com URL.
+
+        Accepts ``https://soundcloud.com/…`` permalinks and ``on.soundcloud.com``
+        short links. SoundCloud answers 302; the target is read from the
+        ``Location`` header, falling back to the body's ``location``.
+
+        Args:
+            url: the URL a user pasted.
+            urn_only: return just the target's :class:`URN` (one request, not two).
+
+        Raises:
+            InvalidArgument: ``url`` is not a SoundCloud URL.
+            NotFound: SoundCloud knows no such URL.
+        """
+        target = _check_resolve_url(url)
+        transport = self._transport
+        response = await transport.request("GET", "/resolve", params={"url": target})
+        if response.status == 200 and isinstance(response.data, dict):
+            # A proxy that follows redirects hands us the object itself.
+            kind = _SINGULAR_KINDS.get(str(response.data.get("kind")))
+            if kind is not None:
+                if urn_only:
+                    ident = response.data.get("urn") or response.data.get("id")
+                    if isinstance(ident, (str, int)):
+                        return to_urn(ident, kind)
+                return _structure_kind(kind, response.data, response.url, response.status)
+        location = response.location
+        if not location:
+            raise DecodeError(
+                "resolve answered without a Location header or a location in the body",
+                method="GET",
+                url=response.url,
+                status=response.status,
+            )
+        kind, urn, query = _parse_location(location)
+        if urn_only:
+            return urn
+        secret = query.get("secret_token")
+        params = {"secret_token": secret} if secret else None
+        found = await transport.request("GET", f"/{kind}/{urn}", params=params)
+        return _structure_kind(kind, found.data, found.url, found.status)
+
+
+def _check_resolve_url(url: object) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidArgument(f"resolve() needs a SoundCloud URL, not {url!r:.80}")
+    text = url.strip()
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        parsed = URL(text)
+    except ValueError as exc:
+        raise InvalidArgument(f"not a URL: {url!r:.80}") from exc
+    host = (parsed.host or "").lower()
+    if parsed.scheme not in ("http", "https") or not any(
+        host == h or host.endswith("." + h) for h in _RESOLVE_HOSTS
+    ):
+        raise InvalidArgument(
+            f"resolve() takes soundcloud.com or on.soundcloud.com URLs, not {url!r:.80}"
+        )
+    return text
+
+
+def _parse_location(location: str) -> tuple[str, URN, dict[str, str]]:
+    try:
+        parsed = URL(location)
+    except ValueError as exc:
+        raise InvalidArgument(f"resolve answered an unparsable location {location!r:.80}") from exc
+    segments = [s for s in parsed.path.split("/") if s]
+    if len(segments) < 2 or segments[-2] not in _KIND_MODELS:
+        raise InvalidArgument(
+            f"resolve answered a location that is not a track, user or playlist: "
+            f"{parsed.path!r:.80}"
+        )
+    kind = segments[-2]
+    return kind, to_urn(segments[-1], kind), dict(parsed.query)
+
+
+def _structure_kind(
+    kind: str, data: dict[str, Any], url: str, status: int
+) -> Track | User | Playlist:
+    return structure_object(data, _KIND_MODELS[kind], url=url, status=status)

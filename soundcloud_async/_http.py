@@ -1,0 +1,316 @@
+"""The transport: the one way out to the network, and the only module importing aiohttp.
+
+Every request, first page or ``next_href``, upload or token exchange, takes this
+path once per attempt::
+
+    Authorization header (same origin only) -> limiter.acquire() -> aiohttp
+      -> body read fully, response released -> classify() -> retry decision
+
+aiohttp's exceptions are translated into ours in exactly one place,
+:func:`map_aiohttp_error`, with the original chained as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import aiohttp
+import attrs
+from yarl import URL
+
+from soundcloud_async._auth import Auth
+from soundcloud_async._backoff import RetryPolicy
+from soundcloud_async._clock import Clock, Sleep
+from soundcloud_async._errors import (
+    ConnectError,
+    ConnectionLost,
+    InvalidArgument,
+    RateLimited,
+    RequestTimeout,
+    SoundCloudError,
+    TransportError,
+    Unauthorized,
+    classify,
+    redact_url,
+)
+from soundcloud_async._events import (
+    EventHooks,
+    RateLimitWait,
+    RequestSent,
+    ResponseReceived,
+    RetryScheduled,
+    Stats,
+)
+from soundcloud_async._ratelimit import RateLimiter
+
+__all__ = ["Response", "Transport", "map_aiohttp_error"]
+
+logger = logging.getLogger("soundcloud_async")
+
+#: Body factories let a retried upload send a fresh body (a stream is consumed once).
+BodyFactory = Callable[[], Any]
+
+
+@attrs.frozen(slots=True)
+class Response:
+    """One successful exchange: status, headers, the final URL and the decoded body."""
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    url: str
+    data: Any = attrs.field(repr=False)
+
+    @property
+    def location(self) -> str | None:
+        """A redirect's target: the ``Location`` header, else the body's ``location``."""
+        value = self.headers.get("Location")
+        if value:
+            return value
+        if isinstance(self.data, Mapping):
+            body_location = self.data.get("location")
+            if isinstance(body_location, str) and body_location:
+                return body_location
+        return None
+
+
+def map_aiohttp_error(exc: BaseException, *, method: str, url: str) -> SoundCloudError:
+    """Translate an aiohttp (or socket) failure into our exception tree."""
+    connection_timeout = getattr(aiohttp, "ConnectionTimeoutError", None)
+    if connection_timeout is not None and isinstance(exc, connection_timeout):
+        return ConnectError("timed out while connecting", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return ConnectError(f"cannot connect: {exc.os_error or exc}", method=method, url=url)
+    if isinstance(exc, (aiohttp.ServerTimeoutError, asyncio.TimeoutError)):
+        return RequestTimeout("timed out waiting for the server", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return ConnectionLost("the response body was cut off", method=method, url=url)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return ConnectionLost("the server closed the connection", method=method, url=url)
+    if isinstance(exc, (aiohttp.ClientOSError, ConnectionError)):
+        return ConnectionLost(f"connection error: {exc}", method=method, url=url)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return InvalidArgument(f"invalid URL: {redact_url(str(exc.url))}")
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return TransportError(f"invalid HTTP response: {exc.message}", method=method, url=url)
+    return TransportError(f"{type(exc).__name__}: {exc}", method=method, url=url)
+
+
+_MAPPED = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+def _query(params: Mapping[str, Any]) -> dict[str, str]:
+    """Query values as the API spells them: ``None`` dropped, booleans lower-case."""
+    query: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if value is True or value is False:
+            query[key] = "true" if value else "false"
+        else:
+            query[key] = str(value)
+    return query
+
+
+class Transport:
+    """Sends requests for one client; see the module docstring for the path."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        base_url: str,
+        auth: Auth | None,
+        limiter: RateLimiter,
+        retry: RetryPolicy,
+        user_agent: str,
+        timeout: aiohttp.ClientTimeout,
+        clock: Clock,
+        sleep: Sleep,
+        wall_clock: Clock = time.time,
+        hooks: EventHooks | None = None,
+        stats: Stats | None = None,
+    ) -> None:
+        base = URL(base_url.rstrip("/"))
+        if not base.is_absolute() or base.scheme not in ("http", "https"):
+            raise InvalidArgument(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+        self.session = session
+        self.base_url = str(base)
+        self.base = base
+        self.auth = auth
+        self.limiter = limiter
+        self.retry = retry
+        self.timeout = timeout
+        self.clock = clock
+        self.sleep = sleep
+        self.wall_clock = wall_clock
+        self.hooks = hooks or EventHooks()
+        self.stats = stats or Stats()
+        self._base_headers = {"User-Agent": user_agent, "Accept": "application/json"}
+
+    def url_for(self, path_or_url: str) -> URL:
+        """An absolute URL: a path is joined to the base URL, an absolute URL kept as sent."""
+        if path_or_url.startswith(("http://", "https://")):
+            return URL(path_or_url, encoded=True)
+        if not path_or_url.startswith("/"):
+            path_or_url = "/" + path_or_url
+        return URL(self.base_url + path_or_url)
+
+    def same_origin(self, url: URL) -> bool:
+        """Whether ``url`` is on the API's own scheme, host and port."""
+        base = self.base
+        return url.host == base.host and url.port == base.port and url.scheme == base.scheme
+
+    async def request(
+        self,
+        method: str,
+        path_or_url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Any = None,
+        body_factory: BodyFactory | None = None,
+        headers: Mapping[str, str] | None = None,
+        authenticate: bool = True,
+        retry_429: bool = True,
+        cost: float = 1.0,
+    ) -> Response:
+        """Send one request (with retries) and return the decoded response.
+
+        Args:
+            method: HTTP method.
+            path_or_url: a path under the base URL, or an absolute URL (a ``next_href``).
+            params: query parameters (``None`` values are dropped).
+            json: a JSON body.
+            data: a form or multipart body that can be sent more than once.
+            body_factory: makes a fresh body per attempt (streams are consumed once).
+            headers: extra headers.
+            authenticate: send the ``Authorization`` header (only ever to the API origin).
+            retry_429: ``False`` to surface a 429 at once (token exchange).
+            cost: rate-limiter tokens this request takes.
+
+        Raises:
+            APIError: an error status (after retries).
+            TransportError: no usable response (after retries).
+            DecodeError: a body that does not match its status.
+        """
+        method = method.upper()
+        url = self.url_for(path_or_url)
+        if params:
+            url = url.update_query(_query(params))
+        url_text = str(url)
+        send_auth = authenticate and self.auth is not None and self.same_origin(url)
+        hooks, stats, clock = self.hooks, self.stats, self.clock
+        start = clock()
+        attempt = 0
+        reauthorized = False
+        while True:
+            attempt += 1
+            request_headers = dict(self._base_headers)
+            if headers:
+                request_headers.update(headers)
+            used_auth: str | None = None
+            if send_auth:
+                assert self.auth is not None
+                used_auth = await self.auth.authorization()
+                if used_auth:
+                    request_headers["Authorization"] = used_auth
+            waited_from = clock()
+            await self.limiter.acquire(cost)
+            waited = clock() - waited_from
+            if waited > 0:
+                stats.waited += waited
+                if hooks.rate_limit_wait:
+                    hooks.emit(hooks.rate_limit_wait, RateLimitWait(method, url_text, waited))
+            if hooks.request_sent:
+                hooks.emit(hooks.request_sent, RequestSent(method, url_text, attempt))
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("%s %s (attempt %d)", method, redact_url(url_text), attempt)
+            stats.requests += 1
+            sent_at = clock()
+            error: SoundCloudError
+            try:
+                body_data = body_factory() if body_factory is not None else data
+                async with self.session.request(
+                    method,
+                    url,
+                    json=json,
+                    data=body_data,
+                    headers=request_headers,
+                    allow_redirects=False,
+                    timeout=self.timeout,
+                ) as resp:
+                    body = await resp.read()
+                    status = resp.status
+                    response_headers = resp.headers
+            except _MAPPED as exc:
+                error = map_aiohttp_error(exc, method=method, url=url_text)
+                error.__cause__ = exc
+            else:
+                stats.responses += 1
+                if hooks.response_received:
+                    hooks.emit(
+                        hooks.response_received,
+                        ResponseReceived(method, url_text, status, attempt, clock() - sent_at),
+                    )
+                try:
+                    decoded = classify(
+                        status,
+                        response_headers,
+                        body,
+                        method=method,
+                        url=url_text,
+                        now_wall=self.wall_clock(),
+                    )
+                except SoundCloudError as exc:
+                    error = exc
+                else:
+                    await self.limiter.feedback(throttled=False)
+                    self.retry.record_success()
+                    return Response(status, response_headers, url_text, decoded)
+
+            if (
+                isinstance(error, Unauthorized)
+                and send_auth
+                and not reauthorized
+                and self.auth is not None
+                and await self.auth.on_unauthorized(used_auth)
+            ):
+                reauthorized = True
+                attempt -= 1
+                continue
+            if isinstance(error, RateLimited):
+                stats.rate_limited += 1
+            delay = self.retry.decide(
+                error,
+                method=method,
+                attempt=attempt,
+                elapsed=clock() - start,
+                retry_429=retry_429,
+            )
+            if delay is None:
+                stats.errors += 1
+                raise error
+            if isinstance(error, RateLimited):
+                # Hold every task sharing the limiter, so they do not each find the 429.
+                await self.limiter.feedback(throttled=True, pause=delay)
+            stats.retries += 1
+            if hooks.retry_scheduled:
+                hooks.emit(
+                    hooks.retry_scheduled,
+                    RetryScheduled(method, url_text, attempt, delay, error),
+                )
+            logger.info(
+                "retrying %s %s in %.2fs after attempt %d: %s",
+                method,
+                redact_url(url_text),
+                delay,
+                attempt,
+                error,
+            )
+            if delay > 0:
+                stats.waited += delay
+                await self.sleep(delay)

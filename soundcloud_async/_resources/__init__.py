@@ -1,0 +1,1 @@
+"""Resource groups: one module per API area, attached to the client as attributes."""
