@@ -159,6 +159,7 @@ class Paginator(Generic[T]):
         self._recent: deque[str] = deque(maxlen=_LOOP_WINDOW)
         self._recent_set: set[str] = set()
         self._mode: Literal["items", "pages"] | None = None
+        self._pending_error: PaginationError | None = None
 
     # -- progress ---------------------------------------------------------------------
 
@@ -234,13 +235,21 @@ class Paginator(Generic[T]):
     async def _fetch_page(self) -> Page[T] | None:
         empty_in_a_row = 0
         while self._next_url is not None:
+            if self._pending_error is not None:
+                raise self._pending_error
             url = self._next_url
             transport = self._transport()
             response = await transport.request("GET", url)
             self._pages_fetched += 1
             raw_items, next_href = _split_page(response.data, response.url, response.status)
             self._remember(response.url)
-            next_url = self._follow(next_href, transport) if next_href else None
+            try:
+                next_url = self._follow(next_href, transport) if next_href else None
+            except PaginationError as exc:
+                # Hand out this page's items first; the error surfaces on the next fetch,
+                # and a checkpoint taken meanwhile points just past this page.
+                self._pending_error = exc
+                next_url = url
             try:
                 items = self._structure(raw_items)
             except (TypeError, ValueError) as exc:
@@ -254,6 +263,8 @@ class Paginator(Generic[T]):
                 items = items[self._skip :]
                 self._skip = 0
             self._next_url = next_url
+            if self._pending_error is not None:
+                self._skip = len(raw_items)
             if items:
                 return Page(items, url, next_url)
             if next_url is not None:

@@ -1,0 +1,364 @@
+"""The paginator: lazy linked partitioning, checkpoints, and the documented next_href faults."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from aioresponses import CallbackResult, aioresponses
+from yarl import URL
+
+from soundcloud_async import (
+    Checkpoint,
+    InvalidArgument,
+    PaginationError,
+    Paginator,
+    RetryPolicy,
+    SoundCloud,
+)
+from soundcloud_async._ratelimit import Unlimited
+from tests.conftest import BASE, AutoClock
+
+PATH = "/users/soundcloud:users:1/followers"
+ANY_FOLLOWERS = re.compile(r"^https://api\.soundcloud\.com/users/soundcloud:users:1/followers.*$")
+
+
+class PagedServer:
+    """Serves `items` in pages of `limit` from a cursor, like SoundCloud's linked partitioning."""
+
+    def __init__(self, items: list[int], *, host: str = BASE) -> None:
+        self.items = items
+        self.host = host
+        self.seen: list[URL] = []
+        self.next_href_override: Callable[[URL, str | None], str | None] | None = None
+        self.bare_array = False
+        self.fail_once_at: set[int] = set()
+
+    def __call__(self, url: URL, **kwargs: Any) -> CallbackResult:
+        self.seen.append(url)
+        cursor = int(url.query.get("cursor", "0"))
+        if cursor in self.fail_once_at:
+            self.fail_once_at.discard(cursor)
+            return CallbackResult(status=503, body="Service Unavailable")
+        limit = int(url.query.get("limit") or url.query.get("page_size") or 50)
+        chunk = self.items[cursor : cursor + limit]
+        if self.bare_array:
+            return CallbackResult(payload=[{"n": n} for n in chunk])
+        end = cursor + limit
+        next_href: str | None = None
+        if end < len(self.items):
+            next_href = f"{self.host}{PATH}?cursor={end}&limit={limit}&linked_partitioning=true"
+        if self.next_href_override is not None:
+            next_href = self.next_href_override(url, next_href)
+        return CallbackResult(
+            payload={"collection": [{"n": n} for n in chunk], "next_href": next_href}
+        )
+
+
+def numbers(items: list[Any]) -> list[int]:
+    return [int(item["n"]) for item in items]
+
+
+@pytest.fixture
+async def client(auto_clock: AutoClock) -> Any:
+    async with SoundCloud(
+        "tok",
+        rate_limiter=Unlimited(),
+        retry=RetryPolicy(random=lambda: 0.0),
+        clock=auto_clock,
+        sleep=auto_clock.sleep,
+    ) as sc:
+        yield sc
+
+
+def paginate(client: SoundCloud, **kwargs: Any) -> Paginator[int]:
+    return Paginator(lambda: client._transport, PATH, numbers, **kwargs)
+
+
+def serve(mocked: aioresponses, server: PagedServer, times: int = 100) -> None:
+    for _ in range(times):
+        mocked.get(ANY_FOLLOWERS, callback=server)
+
+
+class TestIteration:
+    """Items come lazily, page by page, until next_href runs out."""
+
+    async def test_all_items_in_order(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """Every item of every page is yielded once, in order."""
+        server = PagedServer(list(range(23)))
+        serve(mocked, server)
+        result = await paginate(client, limit=10).collect()
+        assert list(range(23)) == result
+        assert 3 == len(server.seen)
+
+    async def test_first_request_parameters(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """The first request asks for linked partitioning and the limit, plus extra params."""
+        server = PagedServer([1])
+        serve(mocked, server)
+        await paginate(client, limit=7, params={"access": "playable", "skip": None}).collect()
+        query = dict(server.seen[0].query)
+        assert {"access": "playable", "linked_partitioning": "true", "limit": "7"} == query
+
+    async def test_lazy(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """Nothing is fetched before iteration, and only the pages needed."""
+        server = PagedServer(list(range(100)))
+        serve(mocked, server)
+        paginator = paginate(client, limit=10)
+        assert [] == server.seen
+        first: list[int] = []
+        async for item in paginator:
+            first.append(item)
+            if len(first) == 5:
+                break
+        assert [0, 1, 2, 3, 4] == first
+        assert 1 == len(server.seen)
+
+    async def test_max_items(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """max_items stops early without fetching further pages."""
+        server = PagedServer(list(range(100)))
+        serve(mocked, server)
+        assert list(range(15)) == await paginate(client, limit=10, max_items=15).collect()
+        assert 2 == len(server.seen)
+
+    async def test_pages(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """pages() yields whole pages with their next_href."""
+        server = PagedServer(list(range(25)))
+        serve(mocked, server)
+        sizes = [len(page.items) async for page in paginate(client, limit=10).pages()]
+        assert [10, 10, 5] == sizes
+
+    async def test_items_and_pages_do_not_mix(self, client: SoundCloud) -> None:
+        """A paginator is iterated by items or by pages, not both."""
+        paginator = paginate(client)
+        paginator.__aiter__()
+        with pytest.raises(InvalidArgument):
+            paginator.pages()
+
+    @pytest.mark.parametrize("limit", [0, 201, -1, True, 2.5])
+    def test_limit_validated(self, limit: Any, client: SoundCloud) -> None:
+        """limit must be an integer from 1 to 200."""
+        with pytest.raises(InvalidArgument, match="limit"):
+            paginate(client, limit=limit)
+
+    async def test_bare_array(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """An old endpoint's bare JSON array is accepted as the only page."""
+        server = PagedServer(list(range(5)))
+        server.bare_array = True
+        serve(mocked, server)
+        assert list(range(5)) == await paginate(client).collect()
+
+    async def test_retried_page_yields_no_duplicates(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """A page that failed once is fetched again; items are not yielded twice."""
+        server = PagedServer(list(range(30)))
+        server.fail_once_at = {10}
+        serve(mocked, server)
+        assert list(range(30)) == await paginate(client, limit=10).collect()
+        assert 4 == len(server.seen)
+
+
+class TestCheckpoints:
+    """A checkpoint read after any item resumes with no gap and no duplicate."""
+
+    @pytest.mark.parametrize("stop_after", [0, 1, 9, 10, 11, 24, 25])
+    async def test_resume_after_any_item(
+        self, stop_after: int, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Stopping after n items and resuming yields exactly the rest."""
+        server = PagedServer(list(range(25)))
+        serve(mocked, server)
+        first = paginate(client, limit=10)
+        got: list[int] = []
+        async for item in first:
+            got.append(item)
+            if len(got) == stop_after:
+                break
+        saved = first.checkpoint.dumps() if stop_after else paginate(client).checkpoint.dumps()
+        rest = await paginate(client, limit=10, resume_from=saved).collect()
+        assert list(range(25)) == got[:stop_after] + rest
+
+    async def test_resume_after_pages(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """A checkpoint read after handling a page resumes at the next page."""
+        server = PagedServer(list(range(30)))
+        serve(mocked, server)
+        paginator = paginate(client, limit=10)
+        pages = paginator.pages()
+        page = await pages.__anext__()
+        checkpoint = paginator.checkpoint
+        rest = await paginate(client, resume_from=checkpoint).collect()
+        assert list(range(30)) == page.items + rest
+
+    async def test_done_checkpoint(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """After the last item the checkpoint says done, and resuming yields nothing."""
+        server = PagedServer(list(range(3)))
+        serve(mocked, server)
+        paginator = paginate(client)
+        await paginator.collect()
+        assert paginator.checkpoint.done
+        assert [] == await paginate(client, resume_from=paginator.checkpoint).collect()
+
+    @pytest.mark.parametrize(
+        "text", ["", "[]", '{"skip": 1}', '{"url": 3}', '{"url": null, "skip": -1}']
+    )
+    def test_bad_checkpoint(self, text: str) -> None:
+        """A string that is not a checkpoint is a clear InvalidArgument."""
+        with pytest.raises(InvalidArgument, match="checkpoint"):
+            Checkpoint.loads(text)
+
+
+class TestFaults:
+    """The next_href faults SoundCloud is known for."""
+
+    async def test_repeated_next_href(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """The same next_href returned again raises instead of looping."""
+        server = PagedServer(list(range(100)))
+        server.next_href_override = lambda url, nxt: (
+            f"{BASE}{PATH}?cursor=10&limit=10&linked_partitioning=true"
+        )
+        serve(mocked, server)
+        paginator = paginate(client, limit=10)
+        got: list[int] = []
+        with pytest.raises(PaginationError, match="loop"):
+            async for item in paginator:
+                got.append(item)
+        assert list(range(20)) == got
+        assert 2 == len(server.seen)
+        resumed = paginate(client, limit=10, resume_from=paginator.checkpoint)
+        with pytest.raises(PaginationError, match="loop"):
+            await resumed.collect()
+
+    async def test_foreign_next_href_rewritten(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """A next_href on another host is moved onto the API host; the token stays home."""
+        server = PagedServer(list(range(20)), host="https://api-internal.soundcloud.local:8443")
+        serve(mocked, server)
+        assert list(range(20)) == await paginate(client, limit=10).collect()
+        assert {"api.soundcloud.com"} == {url.host for url in server.seen}
+
+    async def test_foreign_next_href_raise(
+        self, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """With foreign_next_href='raise' the paginator stops with a clear error."""
+        server = PagedServer(list(range(20)), host="https://evil.example.com")
+        serve(mocked, server)
+        async with SoundCloud("tok", rate_limiter=Unlimited(), clock=auto_clock) as sc:
+            paginator = paginate(sc, limit=10, foreign_next_href="raise")
+            got: list[int] = []
+            with pytest.raises(PaginationError, match="foreign host https://evil.example.com"):
+                async for item in paginator:
+                    got.append(item)
+        assert list(range(10)) == got
+        assert 1 == len(server.seen)
+
+    async def test_dropped_parameters_restored(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Original query parameters a next_href dropped are put back."""
+        server = PagedServer(list(range(20)))
+        server.next_href_override = lambda url, nxt: (
+            f"{BASE}{PATH}?cursor=10&page_size=10" if nxt else None
+        )
+        serve(mocked, server)
+        result = await paginate(client, limit=10, params={"access": "playable"}).collect()
+        assert list(range(20)) == result
+        second = dict(server.seen[1].query)
+        assert {
+            "cursor": "10",
+            "page_size": "10",
+            "access": "playable",
+            "linked_partitioning": "true",
+        } == second
+
+    async def test_empty_pages_are_followed(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """An empty collection beside a next_href continues to the next page."""
+        items = list(range(30))
+
+        def callback(url: URL, **kwargs: Any) -> CallbackResult:
+            cursor = int(url.query.get("cursor", "0"))
+            collection = (
+                [] if cursor in (0, 10) else [{"n": n} for n in items[cursor : cursor + 10]]
+            )
+            nxt = f"{BASE}{PATH}?cursor={cursor + 10}&limit=10" if cursor + 10 < 30 else None
+            return CallbackResult(payload={"collection": collection, "next_href": nxt})
+
+        for _ in range(5):
+            mocked.get(ANY_FOLLOWERS, callback=callback)
+        assert list(range(20, 30)) == await paginate(client, limit=10).collect()
+
+    async def test_endless_empty_pages_stop(
+        self, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """More than max_empty_pages empty pages in a row raise PaginationError."""
+        counter = iter(range(1000))
+
+        def callback(url: URL, **kwargs: Any) -> CallbackResult:
+            nxt = f"{BASE}{PATH}?cursor={next(counter) + 1}&limit=10"
+            return CallbackResult(payload={"collection": [], "next_href": nxt})
+
+        for _ in range(10):
+            mocked.get(ANY_FOLLOWERS, callback=callback)
+        async with SoundCloud("tok", rate_limiter=Unlimited(), clock=auto_clock) as sc:
+            with pytest.raises(PaginationError, match="empty pages"):
+                await paginate(sc, limit=10, max_empty_pages=3).collect()
+
+    async def test_non_page_body(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """A body that is not a page raises DecodeError, naming what came back."""
+        from soundcloud_async import DecodeError
+
+        mocked.get(ANY_FOLLOWERS, payload={"collection": "nope"})
+        with pytest.raises(DecodeError, match="not a list"):
+            await paginate(client).collect()
+
+
+class TestResources:
+    """Nothing is held open across a yield: early exit and cancellation leak nothing."""
+
+    async def test_break_early_leaves_nothing_open(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Breaking out of iteration leaves the connection pool with no acquired connection."""
+        server = PagedServer(list(range(100)))
+        serve(mocked, server)
+        async for item in paginate(client, limit=10):
+            if item == 3:
+                break
+        connector = client._transport.session.connector
+        assert connector is not None
+        assert 0 == len(connector._acquired)  # type: ignore[attr-defined]
+
+    async def test_cancel_mid_page(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """Cancelling a consumer while a page is in flight leaves the paginator resumable."""
+        gate = asyncio.Event()
+        server = PagedServer(list(range(20)))
+
+        async def slow(url: URL, **kwargs: Any) -> CallbackResult:
+            if url.query.get("cursor") == "10":
+                await gate.wait()
+            return server(url, **kwargs)
+
+        for _ in range(10):
+            mocked.get(ANY_FOLLOWERS, callback=slow)
+        paginator = paginate(client, limit=10)
+        got: list[int] = []
+
+        async def consume() -> None:
+            async for item in paginator:
+                got.append(item)
+
+        task = asyncio.create_task(consume())
+        for _ in range(50):
+            await asyncio.sleep(0)
+            if len(got) == 10:
+                break
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        gate.set()
+        assert list(range(10)) == got
+        rest = await paginate(client, limit=10, resume_from=paginator.checkpoint).collect()
+        assert list(range(10, 20)) == rest
