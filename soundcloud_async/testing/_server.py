@@ -33,7 +33,7 @@ from aiohttp.typedefs import Handler
 from soundcloud_async.testing._faults import FAULT_KEY, FaultInjector
 from soundcloud_async.testing._limits import Budget, RateLimiter
 from soundcloud_async.testing._oauth import OAuthServer
-from soundcloud_async.testing._shared import PRINCIPAL_KEY, Principal
+from soundcloud_async.testing._shared import PRINCIPAL_KEY, Principal, json_error
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -118,6 +118,9 @@ class RequestLog:
             return response
         except web.HTTPException as exc:
             status = exc.status
+            if request.match_info.http_exception is not None:
+                # No route matched: answer SoundCloud's JSON error, not aiohttp's text.
+                return json_error(exc.status, exc.reason)
             raise
         finally:
             self.records.append(_record(request, status, self.clock()))
@@ -154,7 +157,7 @@ class FakeState:
     faults: FaultInjector
     log: RequestLog
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
 
 
 STATE_KEY: Final = web.AppKey("soundcloud_async.fake", FakeState)

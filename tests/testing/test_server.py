@@ -1,0 +1,128 @@
+"""FakeSoundCloud itself: lifecycle, ready tokens, the request log and counters."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from soundcloud_async.testing import FakeSoundCloud, create_app
+from soundcloud_async.testing._server import STATE_KEY
+
+from .conftest import bearer, get_json
+
+
+class TestLifecycle:
+    async def test_listens_on_loopback_with_a_real_port(self, fake: FakeSoundCloud) -> None:
+        """Port 0 becomes a real port, shown in base_url."""
+        assert fake.port > 0
+        assert f"http://127.0.0.1:{fake.port}" == fake.base_url
+
+    async def test_base_url_before_start_raises(self) -> None:
+        """base_url is only known while the fake runs."""
+        with pytest.raises(RuntimeError, match="not running"):
+            _ = FakeSoundCloud(size="tiny").base_url
+
+    async def test_close_is_idempotent_and_final(self) -> None:
+        """close() may be called twice; a closed fake does not restart."""
+        server = FakeSoundCloud(size="tiny")
+        await server.start()
+        await server.close()
+        await server.close()
+        with pytest.raises(RuntimeError, match="closed"):
+            await server.start()
+
+    async def test_stops_serving_after_close(self, http: aiohttp.ClientSession) -> None:
+        """After the async with block, the port refuses connections."""
+        async with FakeSoundCloud(size="tiny") as server:
+            url = server.url("/_stub/echo")
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await http.get(url)
+
+    def test_create_app_builds_an_app(self) -> None:
+        """create_app returns an unstarted aiohttp app with the fake's parts."""
+        app = create_app(size="tiny", clients={"id": "secret"})
+        assert isinstance(app, web.Application)
+        assert "id" == app[STATE_KEY].client_id
+
+    def test_repr_hides_the_secret(self) -> None:
+        """The repr names the client but never its secret."""
+        server = FakeSoundCloud(size="tiny", clients={"my-id": "my-secret"})
+        assert "my-id" in repr(server)
+        assert "my-secret" not in repr(server) + repr(server.app[STATE_KEY])
+
+
+class TestIssueToken:
+    async def test_default_token_is_the_test_users(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession
+    ) -> None:
+        """issue_token() gives a token of the world's test user."""
+        _, body = await get_json(http, fake.url("/_stub/echo"), headers=bearer(fake.issue_token()))
+        assert (fake.client_id, fake.oauth.default_user_urn) == (
+            body["client_id"],
+            body["user_urn"],
+        )
+
+    async def test_user_none_is_client_credentials(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession
+    ) -> None:
+        """issue_token(user_urn=None) gives a user-less token."""
+        token = fake.issue_token(user_urn=None, scope="non-expiring")
+        _, body = await get_json(http, fake.url("/_stub/echo"), headers=bearer(token))
+        assert (None, "non-expiring") == (body["user_urn"], body["scope"])
+
+
+class TestRequestLog:
+    async def test_records_method_path_query_and_auth_scheme(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """Each request is recorded with its route, status and who called."""
+        await get_json(http, fake.url("/_stub/echo"), params={"q": "x"}, headers=bearer(token))
+        record = fake.requests[-1]
+        assert ("GET", "/_stub/echo", {"q": "x"}) == (record.method, record.path, record.query)
+        assert (True, "OAuth", 200) == (record.had_authorization, record.auth_scheme, record.status)
+        assert fake.client_id == record.client_id
+
+    async def test_secrets_never_reach_the_log(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """Tokens in headers or query strings do not appear in the records."""
+        await get_json(http, fake.url("/_stub/echo"), headers=bearer(token))
+        await get_json(http, fake.url("/_stub/echo"), params={"oauth_token": token})
+        assert token not in repr(fake.requests)
+        assert {"oauth_token": "***"} == fake.requests[-1].query
+
+    async def test_unmatched_paths_are_logged_too(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """A 404 is recorded with its path."""
+        await get_json(http, fake.url("/no/such/route"), headers=bearer(token))
+        assert (404, "/no/such/route") == (fake.requests[-1].status, fake.requests[-1].route)
+
+    async def test_count_and_assert_called(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """count() and assert_called() match a method and a path glob."""
+        for _ in range(2):
+            await get_json(http, fake.url("/_stub/echo"), headers=bearer(token))
+        await get_json(http, fake.url("/_stub/page"), headers=bearer(token))
+        assert (3, 2, 0) == (
+            fake.count("GET", "/_stub/*"),
+            fake.count("get", "/_stub/echo"),
+            fake.count("POST"),
+        )
+        assert 2 == len(fake.assert_called("GET", "/_stub/echo", times=2))
+        with pytest.raises(AssertionError, match="expected POST /_stub/echo"):
+            fake.assert_called("POST", "/_stub/echo")
+
+    async def test_counters_and_reset_log(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """counters group requests by route pattern and status; reset_log clears them."""
+        await get_json(http, fake.url("/_stub/echo"), headers=bearer(token))
+        await get_json(http, fake.url("/_stub/echo"))
+        counters = fake.counters
+        assert {"GET /_stub/echo": 2} == counters.by_route
+        assert (1, 2) == (counters.unauthorized, counters.requests)
+        fake.reset_log()
+        assert (0, []) == (fake.counters.requests, fake.requests)
