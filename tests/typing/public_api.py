@@ -1,0 +1,80 @@
+"""Type-checked, never executed: exercises the public API the way users write it.
+
+mypy --strict runs over this file (see pyproject's [tool.mypy] files); a change
+that breaks a user's types breaks this file first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import aiohttp
+from typing_extensions import assert_type
+
+from soundcloud_async import (
+    URN,
+    Checkpoint,
+    Comment,
+    EventHooks,
+    Me,
+    Paginator,
+    Playlist,
+    RateLimited,
+    RetryPolicy,
+    SoundCloud,
+    Stats,
+    TokenBucket,
+    Track,
+    User,
+)
+
+
+async def web_backend(session: aiohttp.ClientSession, tokens: list[str]) -> list[Me]:
+    bucket = TokenBucket(50, burst=10, adaptive=True)
+    profiles: list[Me] = []
+    for token in tokens:
+        async with SoundCloud(token, session=session, rate_limiter=bucket) as sc:
+            me = await sc.me.get()
+            assert_type(me, Me)
+            profiles.append(me)
+    learned: float = bucket.rate
+    bucket.set_rate(learned)
+    return profiles
+
+
+async def crawler(token: str, saved: str | None) -> str:
+    hooks = EventHooks()
+    hooks.retry_scheduled.append(lambda event: print(event.delay, event.attempt))
+    policy = RetryPolicy(max_attempts=8, deadline=dt.timedelta(minutes=5), max_wait=600)
+    async with SoundCloud(token, retry=policy, hooks=hooks) as sc:
+        followers = sc.users.iter_followers("soundcloud:users:1", limit=200, resume_from=saved)
+        assert_type(followers, Paginator[User])
+        async for user in followers:
+            assert_type(user, User)
+            name: str | None = user.username
+            print(name)
+        async for page in sc.users.iter_tracks(1).pages():
+            for track in page.items:
+                created: dt.datetime | None = track.created_at
+                print(created)
+        checkpoint: Checkpoint = followers.checkpoint
+        stats: Stats = sc.stats
+        print(stats.requests, stats.retries, stats.rate_limited, stats.waited)
+        return checkpoint.dumps()
+
+
+async def bot(token: str, pasted: str) -> None:
+    async with SoundCloud(token) as sc:
+        try:
+            found = await sc.resolve(pasted)
+        except RateLimited as exc:
+            wait: float | None = exc.retry_after
+            print(wait)
+            return
+        assert_type(found, Track | User | Playlist)
+        urn = await sc.resolve(pasted, urn_only=True)
+        assert_type(urn, URN)
+        kind: str = urn.kind
+        if isinstance(found, Track):
+            comments = await sc.tracks.iter_comments(found.urn or kind, max_items=10).collect()
+            assert_type(comments, list[Comment])
