@@ -21,7 +21,7 @@ class TestExports:
         """Exported classes and functions claim the public module, not a private one."""
         for name in soundcloud_async.__all__:
             member = getattr(soundcloud_async, name)
-            if isinstance(member, type) or callable(member) and hasattr(member, "__code__"):
+            if isinstance(member, type) or (callable(member) and hasattr(member, "__code__")):
                 assert member.__module__.startswith("soundcloud_async"), name
 
     def test_surface(self) -> None:
