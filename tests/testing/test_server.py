@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
 import aiohttp
 import pytest
 from aiohttp import web
 
+import soundcloud_async
 from soundcloud_async.testing import FakeSoundCloud, create_app
+from soundcloud_async.testing.__main__ import build_parser, parse_fault
 from soundcloud_async.testing._server import STATE_KEY
 
 from .conftest import bearer, get_json
+
+REPO_ROOT = Path(soundcloud_async.__file__).resolve().parents[1]
 
 
 class TestLifecycle:
@@ -126,3 +137,52 @@ class TestRequestLog:
         assert (1, 2) == (counters.unauthorized, counters.requests)
         fake.reset_log()
         assert (0, []) == (fake.counters.requests, fake.requests)
+
+
+class TestStandalone:
+    def test_parse_fault(self) -> None:
+        """--fault takes kind=probability and rejects unknown kinds and bad numbers."""
+        assert ("server_error", 0.25) == parse_fault("server_error=0.25")
+        for bad in ("meteor=0.1", "reset", "reset=2", "reset=x"):
+            with pytest.raises(argparse.ArgumentTypeError):
+                parse_fault(bad)
+
+    def test_parser_maps_options(self) -> None:
+        """The command line turns into FakeSoundCloud options."""
+        args = build_parser().parse_args(
+            ["--port", "0", "--rate", "5", "--fault", "slow=0.1", "--retry-after"]
+        )
+        assert (0, 5.0, [("slow", 0.1)], True) == (
+            args.port,
+            args.rate,
+            args.fault,
+            args.retry_after,
+        )
+
+    async def test_serves_until_interrupted(self, http: aiohttp.ClientSession) -> None:
+        """python -m soundcloud_async.testing prints its URL and token, serves, stops on SIGINT."""
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "soundcloud_async.testing",
+            "--port",
+            "0",
+            "--size",
+            "tiny",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        )
+        try:
+            assert proc.stdout is not None
+            lines = [
+                (await asyncio.wait_for(proc.stdout.readline(), 30)).decode() for _ in range(4)
+            ]
+            base_url = lines[0].split()[-1]
+            token = lines[3].split()[2]
+            async with http.post(base_url + "/sign-out", headers=bearer(token)) as resp:
+                assert 200 == resp.status
+        finally:
+            proc.send_signal(signal.SIGINT)
+            await asyncio.wait_for(proc.communicate(), 30)
+        assert 0 == proc.returncode
