@@ -145,7 +145,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Exponential backoff with full jitter for the retry after ``attempt``."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** max(0, attempt - 1)))
+        # The exponent is capped: 2.0 ** 1024 overflows, and 2**62 exceeds any cap anyway.
+        ceiling = min(self.backoff_max, self.backoff_base * (2.0 ** min(62, max(0, attempt - 1))))
         return float(self.random()) * ceiling
 
     def decide(

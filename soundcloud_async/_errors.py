@@ -86,14 +86,35 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = _MASK + "@" + netloc.rpartition("@")[2]
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(k.lower() in SECRET_PARAMS for k, _ in pairs):
-            query = urlencode(
-                [(k, _MASK if k.lower() in SECRET_PARAMS else v) for k, v in pairs], safe=":/*"
-            )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit(
+        (
+            parts.scheme,
+            netloc,
+            parts.path,
+            _redact_query(parts.query),
+            _redact_query(parts.fragment),
+        )
+    )
+
+
+def _redact_query(query: str) -> str:
+    """Mask secret values in a query string (or an OAuth-style fragment), recursing into
+    values that are themselves URLs (``/resolve?url=…%3Fsecret_token%3D…``)."""
+    if "=" not in query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    changed = False
+    masked: list[tuple[str, str]] = []
+    for key, value in pairs:
+        if key.lower() in SECRET_PARAMS:
+            new_value = _MASK
+        elif "?" in value or "#" in value:
+            new_value = redact_url(value)
+        else:
+            new_value = value
+        changed = changed or new_value != value
+        masked.append((key, new_value))
+    return urlencode(masked, safe=":/*") if changed else query
 
 
 class SoundCloudError(Exception):
@@ -328,7 +349,8 @@ def _looks_like_html(body: bytes) -> bool:
 
 
 def _html_summary(body: bytes) -> str:
-    for pattern in (_HTML_H1, _HTML_TITLE):
+    # CloudFront's <h1> only repeats the status ("403 ERROR"); its <title> says why.
+    for pattern in (_HTML_TITLE, _HTML_H1):
         match = pattern.search(body)
         if match:
             text = _TAGS.sub(" ", match.group(1).decode("utf-8", "replace"))
@@ -339,7 +361,10 @@ def _html_summary(body: bytes) -> str:
 
 
 def _text_summary(body: bytes) -> str:
-    text = " ".join(body.decode("utf-8", "replace").split())
+    decoded = body.decode("utf-8", "replace")
+    text = " ".join("".join(c if c.isprintable() else " " for c in decoded).split())
+    if not text:
+        return ""
     return text[:200] + ("..." if len(text) > 200 else "")
 
 

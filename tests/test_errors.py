@@ -847,3 +847,27 @@ class TestParseScDatetime:
     def test_garbage_is_none(self, value: object) -> None:
         """Anything that is not a date gives None instead of raising."""
         assert parse_sc_datetime(value) is None
+
+
+class TestRedactionCorners:
+    """Secrets hidden in fragments, nested URLs and unreadable bodies."""
+
+    def test_fragment_token_masked(self) -> None:
+        """An implicit-grant style fragment loses its access_token."""
+        redacted = redact_url("https://example.com/cb#access_token=abc123&state=xyz")
+        assert "abc123" not in redacted
+        assert "state=xyz" in redacted
+
+    def test_nested_url_masked(self) -> None:
+        """A URL inside a query value is redacted too."""
+        redacted = redact_url(
+            "https://api.soundcloud.com/resolve?url=https%3A%2F%2Fx.com%2Fa%3Fsecret_token%3Ds-XYZ"
+        )
+        assert "s-XYZ" not in redacted
+
+    def test_nul_body_falls_back_to_reason(self) -> None:
+        """An error body of NUL bytes gives the reason phrase, not control characters."""
+        error = error_for_status(
+            503, {}, b"\x00\x00\x00", method="GET", url="https://api.soundcloud.com/x", now_wall=0
+        )
+        assert "Service Unavailable" == error.message
