@@ -87,6 +87,7 @@ _SESSION_KEY: Final = "sc.oauth_session"
 _LEGACY_PATH = re.compile(r"\.(json|xml)$")
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
+_QUIETED: set[str] = set()
 
 
 def set_request_state(request: web.Request, key: str, value: Any) -> None:
@@ -96,9 +97,14 @@ def set_request_state(request: web.Request, key: str, value: Any) -> None:
     strings so that it works with every aiohttp we support, and a warning raised
     inside a handler (``filterwarnings = error``) would turn into a 500.
     """
+    if key in _QUIETED:
+        request[key] = value
+        return
+    # aiohttp warns once per key and process; after that, plain assignment is quiet.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", web.NotAppKeyWarning)
         request[key] = value
+    _QUIETED.add(key)
 
 
 def oauth_error(status: int, error: str, description: str) -> web.Response:

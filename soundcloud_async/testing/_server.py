@@ -103,10 +103,28 @@ class Counters:
 
 @dataclass(slots=True, eq=False)
 class RequestLog:
-    """The request log middleware and its records."""
+    """The request log middleware, its records and its running counts.
+
+    ``records`` keeps the last ``max_records`` requests (all if ``None``); the counts
+    cover every request, so a long crawl does not grow the fake without bound.
+    """
 
     clock: Callable[[], float] = time.monotonic
-    records: list[RequestRecord] = field(default_factory=list)
+    max_records: int | None = 100_000
+    records: collections.deque[RequestRecord] = field(init=False)
+    total: int = 0
+    by_route: collections.Counter[str] = field(default_factory=collections.Counter)
+    by_status: collections.Counter[int] = field(default_factory=collections.Counter)
+
+    def __post_init__(self) -> None:
+        self.records = collections.deque(maxlen=self.max_records)
+
+    def clear(self) -> None:
+        """Forget the records and the counts."""
+        self.records.clear()
+        self.total = 0
+        self.by_route.clear()
+        self.by_status.clear()
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -123,7 +141,11 @@ class RequestLog:
                 return json_error(exc.status, exc.reason)
             raise
         finally:
-            self.records.append(_record(request, status, self.clock()))
+            record = _record(request, status, self.clock())
+            self.records.append(record)
+            self.total += 1
+            self.by_route[f"{record.method} {record.route}"] += 1
+            self.by_status[status] += 1
 
 
 def _record(request: web.Request, status: int, at: float) -> RequestRecord:
@@ -196,6 +218,7 @@ def create_app(
     retry_after_header: bool = False,
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
+    max_records: int | None = 100_000,
 ) -> web.Application:
     """Build the fake SoundCloud app (not started); :class:`FakeSoundCloud` documents
     the options. ``app[STATE_KEY]`` holds its parts.
@@ -226,7 +249,7 @@ def create_app(
         slow_delay=slow_delay,
         retry_after_header=retry_after_header,
     )
-    log = RequestLog(clock=clock)
+    log = RequestLog(clock=clock, max_records=max_records)
     state = FakeState(world, oauth, limits, faults, log, client_id, client_secret)
 
     app = web.Application(
@@ -263,6 +286,8 @@ class FakeSoundCloud:
         clock: monotonic seconds for token expiry and rate windows (a ``ManualClock``
             in tests).
         wall_clock: epoch seconds for ``reset_time`` in 429 bodies.
+        max_records: how many requests :attr:`requests` keeps (the newest; ``None``:
+            all). :attr:`counters` count every request regardless.
     """
 
     def __init__(
@@ -285,6 +310,7 @@ class FakeSoundCloud:
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        max_records: int | None = 100_000,
     ) -> None:
         self.app: web.Application = create_app(
             seed=seed,
@@ -302,6 +328,7 @@ class FakeSoundCloud:
             retry_after_header=retry_after_header,
             clock=clock,
             wall_clock=wall_clock,
+            max_records=max_records,
         )
         state = self.app[STATE_KEY]
         self.world: Any = state.world
@@ -422,24 +449,25 @@ class FakeSoundCloud:
 
     @property
     def requests(self) -> list[RequestRecord]:
-        """Every request served since start (or :meth:`reset_log`), oldest first."""
+        """The requests served since start (or :meth:`reset_log`), oldest first.
+
+        Only the newest ``max_records`` are kept.
+        """
         return list(self._log.records)
 
     @property
     def counters(self) -> Counters:
         """Counts of requests by route and status, 429s, tokens, refreshes, faults."""
-        records = self._log.records
-        by_route = collections.Counter(f"{r.method} {r.route}" for r in records)
-        by_status = collections.Counter(r.status for r in records)
+        log = self._log
         return Counters(
-            requests=len(records),
-            by_route=dict(by_route),
-            by_status=dict(by_status),
-            rate_limited=by_status.get(429, 0),
+            requests=log.total,
+            by_route=dict(log.by_route),
+            by_status=dict(log.by_status),
+            rate_limited=log.by_status.get(429, 0),
             rate_limited_by_group=dict(self.limits.served),
             tokens_issued=self.oauth.stats.tokens_issued,
             refreshes=self.oauth.stats.refreshes,
-            unauthorized=by_status.get(401, 0),
+            unauthorized=log.by_status.get(401, 0),
             faults=dict(self.faults.injected),
         )
 
@@ -467,7 +495,7 @@ class FakeSoundCloud:
 
     def reset_log(self) -> None:
         """Forget the requests and counters (tokens, budgets and faults stay)."""
-        self._log.records.clear()
+        self._log.clear()
         self.limits.served.clear()
         self.faults.injected.clear()
         self.oauth.stats.tokens_issued = 0

@@ -138,6 +138,19 @@ class TestRequestLog:
         fake.reset_log()
         assert (0, []) == (fake.counters.requests, fake.requests)
 
+    async def test_log_keeps_the_newest_records_and_counts_all(
+        self, http: aiohttp.ClientSession
+    ) -> None:
+        """With max_records, old records drop out but the counters count every request."""
+        async with FakeSoundCloud(size="tiny", max_records=2) as server:
+            for path in ("/a", "/b", "/c"):
+                async with http.get(server.url(path)) as resp:
+                    await resp.read()
+            assert (["/b", "/c"], 3) == (
+                [r.path for r in server.requests],
+                server.counters.requests,
+            )
+
 
 class TestStandalone:
     def test_parse_fault(self) -> None:
