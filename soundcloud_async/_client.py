@@ -20,6 +20,7 @@ from soundcloud_async._http import Transport
 from soundcloud_async._pagination import ForeignPolicy
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket
 from soundcloud_async._resources._base import structure_object
+from soundcloud_async._resources._registry import operation
 from soundcloud_async._resources.me import MeResource
 from soundcloud_async._resources.tracks import Tracks
 from soundcloud_async._resources.users import Users
@@ -224,6 +225,7 @@ class SoundCloud:
         self, url: str, *, urn_only: Literal[False] = False
     ) -> Track | User | Playlist: ...
 
+    @operation("GET", "/resolve")
     async def resolve(self, url: str, *, urn_only: bool = False) -> Track | User | Playlist | URN:
         """``GET /resolve``: the track, user or playlist behind a soundcloud.com URL.
 

@@ -61,6 +61,19 @@ class Resource:
         response = await self._request("GET", path, params=params)
         return self._structure(response, model)
 
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[T],
+        *,
+        params: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """Send a request and structure its JSON object answer into ``model``."""
+        response = await self._request(method, path, params=params, **kwargs)
+        return structure_object(response.data, model, url=response.url, status=response.status)
+
     @staticmethod
     def _structure(response: Response, model: type[T]) -> T:
         return structure_object(response.data, model, url=response.url, status=response.status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from soundcloud_async._resources._base import Resource
+from soundcloud_async._resources._registry import operation
 from soundcloud_async.models import Me
 
 __all__ = ["MeResource"]
@@ -13,6 +14,7 @@ class MeResource(Resource):
 
     __slots__ = ()
 
+    @operation("GET", "/me")
     async def get(self) -> Me:
         """``GET /me``: the authenticated user's profile, with plan and upload quota.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from soundcloud_async._pagination import DEFAULT_LIMIT, Checkpoint, Paginator
 from soundcloud_async._resources._base import Resource
+from soundcloud_async._resources._registry import operation
 from soundcloud_async._urn import URNLike, to_urn
 from soundcloud_async.models import Comment, Track
 
@@ -15,6 +16,7 @@ class Tracks(Resource):
 
     __slots__ = ()
 
+    @operation("GET", "/tracks/{track_urn}")
     async def get(self, track: URNLike, *, secret_token: str | None = None) -> Track:
         """``GET /tracks/{track_urn}``: one track.
 
@@ -29,6 +31,7 @@ class Tracks(Resource):
         urn = to_urn(track, "tracks")
         return await self._get_model(f"/tracks/{urn}", Track, params={"secret_token": secret_token})
 
+    @operation("GET", "/tracks/{track_urn}/comments")
     def iter_comments(
         self,
         track: URNLike,
