@@ -294,11 +294,11 @@ class TokenBucket:
                 if tokens > self._burst:
                     tokens = self._burst
                 self._last = now
-                self._tokens = tokens
             if 0.0 < cost <= tokens:
                 self._tokens = tokens - cost
                 self._acquired += 1
                 return
+            self._tokens = tokens
         await self._wait(cost)
 
     async def feedback(self, *, throttled: bool, pause: float | None = None) -> None:
