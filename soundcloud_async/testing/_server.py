@@ -356,7 +356,10 @@ class FakeSoundCloud:
             raise RuntimeError("this FakeSoundCloud is closed; create a new one")
         if self._runner is not None:
             raise RuntimeError("this FakeSoundCloud is already started")
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        # A short shutdown: close() must not wait for a long `slow` fault to finish.
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=0.25
+        )
         await runner.setup()
         try:
             site = web.TCPSite(runner, self._host, self._port)
