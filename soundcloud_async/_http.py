@@ -13,9 +13,10 @@ aiohttp's exceptions are translated into ours in exactly one place,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -35,6 +36,7 @@ from soundcloud_async._errors import (
     TransportError,
     Unauthorized,
     classify,
+    error_for_status,
     redact_url,
 )
 from soundcloud_async._events import (
@@ -47,7 +49,10 @@ from soundcloud_async._events import (
 )
 from soundcloud_async._ratelimit import RateLimiter
 
-__all__ = ["Response", "Transport", "map_aiohttp_error"]
+__all__ = ["MAX_REDIRECTS", "Response", "StreamResponse", "Transport", "map_aiohttp_error"]
+
+#: Redirects followed by :meth:`Transport.stream` (media URLs hop to CDNs).
+MAX_REDIRECTS = 10
 
 logger = logging.getLogger("soundcloud_async")
 
@@ -75,6 +80,30 @@ class Response:
             if isinstance(body_location, str) and body_location:
                 return body_location
         return None
+
+
+@attrs.frozen(slots=True)
+class StreamResponse:
+    """An open media response: read it with :meth:`iter_chunks` inside ``stream()``."""
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    url: str
+    _response: aiohttp.ClientResponse = attrs.field(repr=False, alias="response")
+
+    @property
+    def content_length(self) -> int | None:
+        """The announced body size, if any."""
+        value = self.headers.get("Content-Length")
+        return int(value) if value and value.isdigit() else None
+
+    async def iter_chunks(self, chunk_size: int = 64 * 1024) -> AsyncIterator[bytes]:
+        """The body in chunks of at most ``chunk_size`` bytes."""
+        try:
+            async for chunk in self._response.content.iter_chunked(chunk_size):
+                yield chunk
+        except _MAPPED as exc:
+            raise map_aiohttp_error(exc, method="GET", url=self.url) from exc
 
 
 def map_aiohttp_error(exc: BaseException, *, method: str, url: str) -> SoundCloudError:
@@ -177,6 +206,7 @@ class Transport:
         authenticate: bool = True,
         retry_429: bool = True,
         cost: float = 1.0,
+        timeout: aiohttp.ClientTimeout | None = None,
     ) -> Response:
         """Send one request (with retries) and return the decoded response.
 
@@ -191,6 +221,7 @@ class Transport:
             authenticate: send the ``Authorization`` header (only ever to the API origin).
             retry_429: ``False`` to surface a 429 at once (token exchange).
             cost: rate-limiter tokens this request takes.
+            timeout: overrides the client's timeout (uploads need longer).
 
         Raises:
             APIError: an error status (after retries).
@@ -241,7 +272,7 @@ class Transport:
                     data=body_data,
                     headers=request_headers,
                     allow_redirects=False,
-                    timeout=self.timeout,
+                    timeout=timeout or self.timeout,
                 ) as resp:
                     body = await resp.read()
                     status = resp.status
@@ -314,3 +345,99 @@ class Transport:
             if delay > 0:
                 stats.waited += delay
                 await self.sleep(delay)
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> AsyncIterator[StreamResponse]:
+        """Open a media URL for streaming, following redirects by hand.
+
+        The ``Authorization`` header goes only to the API's own origin: when a redirect
+        leads to a CDN on another host, the next hop is sent without it. Errors before
+        the body starts are retried like any GET (the limiter is asked once per
+        attempt); the caller reads the body inside the ``async with`` block.
+        """
+        target = self.url_for(url)
+        if params:
+            target = target.update_query(_query(params))
+        attempt = 0
+        start = self.clock()
+        handed_out = False
+        while True:
+            attempt += 1
+            try:
+                await self.limiter.acquire(1.0)
+                async with contextlib.AsyncExitStack() as stack:
+                    resp = await self._open_following_redirects(stack, target, timeout)
+                    if resp.status >= 400:
+                        body = await resp.read()
+                        raise error_for_status(
+                            resp.status,
+                            resp.headers,
+                            body,
+                            method="GET",
+                            url=str(resp.url),
+                            now_wall=self.wall_clock(),
+                        )
+                    await self.limiter.feedback(throttled=False)
+                    self.stats.responses += 1
+                    handed_out = True
+                    yield StreamResponse(resp.status, resp.headers, str(resp.url), resp)
+                    return
+            except SoundCloudError as error:
+                if handed_out:
+                    # Raised while the caller read the body: not ours to retry.
+                    raise
+                if isinstance(error, RateLimited):
+                    self.stats.rate_limited += 1
+                delay = self.retry.decide(
+                    error, method="GET", attempt=attempt, elapsed=self.clock() - start
+                )
+                if delay is None:
+                    self.stats.errors += 1
+                    raise
+                if isinstance(error, RateLimited):
+                    await self.limiter.feedback(throttled=True, pause=delay)
+                self.stats.retries += 1
+                if delay > 0:
+                    self.stats.waited += delay
+                    await self.sleep(delay)
+
+    async def _open_following_redirects(
+        self,
+        stack: contextlib.AsyncExitStack,
+        target: URL,
+        timeout: aiohttp.ClientTimeout | None,
+    ) -> aiohttp.ClientResponse:
+        headers = dict(self._base_headers)
+        headers["Accept"] = "*/*"
+        for _ in range(MAX_REDIRECTS + 1):
+            hop_headers = dict(headers)
+            if self.auth is not None and self.same_origin(target):
+                value = await self.auth.authorization()
+                if value:
+                    hop_headers["Authorization"] = value
+            self.stats.requests += 1
+            try:
+                resp = await stack.enter_async_context(
+                    self.session.get(
+                        target,
+                        headers=hop_headers,
+                        allow_redirects=False,
+                        timeout=timeout or self.timeout,
+                    )
+                )
+            except _MAPPED as exc:
+                raise map_aiohttp_error(exc, method="GET", url=str(target)) from exc
+            location = resp.headers.get("Location")
+            if resp.status in (301, 302, 303, 307, 308) and location:
+                target = target.join(URL(location, encoded=True))
+                if target.scheme not in ("http", "https"):
+                    raise InvalidArgument(f"redirect to a non-http URL: {redact_url(str(target))}")
+                continue
+            return resp
+        raise TransportError(f"more than {MAX_REDIRECTS} redirects", method="GET", url=str(target))

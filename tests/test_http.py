@@ -471,3 +471,36 @@ class TestErrorMapping:
         mapped = map_aiohttp_error(exc, method="GET", url=f"{BASE}/x?client_secret=s3")
         assert expected is type(mapped)
         assert "s3" not in str(mapped)
+
+
+class TestStream:
+    """Media streams follow redirects by hand and keep the token at home."""
+
+    async def test_cdn_redirect_drops_authorization(
+        self, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """The API hop carries the token; the CDN hop after a redirect does not."""
+        media = f"{BASE}/tracks/soundcloud:tracks:1/stream"
+        cdn = "https://cf-media.sndcdn.example/abc.mp3"
+        mocked.get(media, status=302, headers={"Location": cdn})
+        mocked.get(cdn, status=200, body=b"ID3" + b"\x00" * 100)
+        async with make_client(auto_clock) as sc, sc._transport.stream(media) as stream:
+            body = b"".join([chunk async for chunk in stream.iter_chunks(16)])
+        assert b"ID3" + b"\x00" * 100 == body
+        assert "Authorization" in headers_of(mocked, "GET", media)[0]
+        assert "Authorization" not in headers_of(mocked, "GET", cdn)[0]
+
+    async def test_error_before_body_is_retried(
+        self, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """A 503 before any byte is retried; a 404 surfaces as NotFound."""
+        media = f"{BASE}/media/1"
+        mocked.get(media, status=503, body="")
+        mocked.get(media, status=200, body=b"abc")
+        mocked.get(f"{BASE}/media/2", status=404, body="")
+        async with make_client(auto_clock) as sc:
+            async with sc._transport.stream(media) as stream:
+                assert b"abc" == b"".join([c async for c in stream.iter_chunks()])
+            with pytest.raises(NotFound):
+                async with sc._transport.stream(f"{BASE}/media/2"):
+                    pass
