@@ -109,7 +109,9 @@ def _parse_date_py310(value: Any) -> dt.datetime | None:
     exception: a garbled date must not crash a page.
     """
     if value.__class__ is not str:
-        return _parse_iso(str(value)) if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        value = str.__str__(value)  # a str subclass: parse its plain text
     # Slice SoundCloud's fixed-width format into an ISO string for the C parser
     # (strptime costs ~10x as much).
     if len(value) == 25 and value[4] == "/" and value[19] == " ":
