@@ -120,7 +120,9 @@ class TokenBucket:
       decrease. It is back at ``W_max`` after ``K`` seconds (3.3 s for 50 req/s), then
       probes above it, never above :attr:`max_rate`. The rate moves up only when a
       request reports ``throttled=False``. :meth:`set_rate` restarts the probe from
-      the given rate.
+      the given rate. A head already asleep keeps its deadline if the rate rises
+      meanwhile (it may start up to one old token-interval late); on a fall or a
+      pause it re-checks on waking and sleeps again.
 
     The bucket binds to no event loop when it is created: it can be built at import
     time and used by any one loop at a time. Non-waiting ``acquire`` calls take no lock
