@@ -28,13 +28,19 @@ with ``compile``/``exec``. For ``Track`` it looks like::
         if x.__class__ is not str and x is not None:
             x = _to_str(x)               # int/float -> str, anything else -> None
         o.title = x
-        x = g('created_at')
-        if x is not None:
-            x = _parse_date(x)           # slicing + fromisoformat, never strptime
+        x = g('created_at')              # "2019/01/15 15:40:49 +0000"
+        if x is not None:                # -> "2019-01-15 15:40:49+0000" for the C parser
+            try:                         # (strptime costs ~20x as much); 3.10 calls a
+                x = _fromisoformat(x.replace('/', '-').replace(' +', '+'))  # slicer
+            except (ValueError, TypeError, AttributeError):
+                x = _parse_date(x)       # other offsets, ISO variants; garbage -> None
+            else:
+                if x.tzinfo is not _UTC:
+                    x = _to_utc(x)
         o.created_at = x
         x = g('user')
         if x is not None:
-            x = _s_User(x) if x.__class__ is dict else None   # nested: its own function
+            x = _r5(x) if x.__class__ is dict else None   # nested: User's own function
         o.user = x
         ...
         return o
