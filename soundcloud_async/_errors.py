@@ -38,6 +38,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
 
+from soundcloud_async._dates import parse_date
+
 __all__ = [
     "APIError",
     "AuthError",
@@ -316,29 +318,7 @@ _REASONS = {
 
 def parse_sc_datetime(value: object) -> dt.datetime | None:
     """Parse SoundCloud's ``yyyy/MM/dd HH:mm:ss +0000`` (or ISO 8601); ``None`` if neither."""
-    if not isinstance(value, str) or len(value) < 19:
-        return None
-    try:
-        if value[4] == "/":
-            tz = dt.timezone.utc
-            if len(value) >= 25 and value[20] in "+-":
-                sign = 1 if value[20] == "+" else -1
-                offset = int(value[21:23]) * 60 + int(value[23:25])
-                if offset:
-                    tz = dt.timezone(dt.timedelta(minutes=sign * offset))
-            return dt.datetime(
-                int(value[0:4]),
-                int(value[5:7]),
-                int(value[8:10]),
-                int(value[11:13]),
-                int(value[14:16]),
-                int(value[17:19]),
-                tzinfo=tz,
-            )
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parse_date(value)
 
 
 def _looks_like_html(body: bytes) -> bool:

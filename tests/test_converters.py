@@ -11,7 +11,7 @@ import attrs
 import orjson
 import pytest
 
-from soundcloud_async import _converters
+from soundcloud_async import _converters, _dates
 from soundcloud_async._converters import (
     StructureError,
     format_date,
@@ -41,8 +41,8 @@ WHEN = dt.datetime(2019, 1, 15, 15, 40, 49, tzinfo=UTC)
 
 #: Both date parsers: the one this Python uses and the 3.10 one, so both are tested.
 PARSERS = [
-    pytest.param(_converters._parse_date_py310, id="py310"),
-    pytest.param(_converters._parse_date_py311, id="py311"),
+    pytest.param(_dates._parse_date_py310, id="py310"),
+    pytest.param(_dates._parse_date_py311, id="py311"),
 ]
 
 
@@ -116,7 +116,7 @@ class TestDates:
 
     def test_public_parser_is_one_of_them(self) -> None:
         """``parse_date`` is the parser for this Python."""
-        assert parse_date in (_converters._parse_date_py310, _converters._parse_date_py311)
+        assert parse_date in (_dates._parse_date_py310, _dates._parse_date_py311)
 
     @pytest.mark.parametrize("field", ["created_at", "last_modified"])
     @pytest.mark.parametrize(

@@ -817,14 +817,16 @@ class TestParseScDatetime:
             ("2019-01-15T15:40:49.000Z", dt.datetime(2019, 1, 15, 15, 40, 49, tzinfo=UTC), 0),
             ("2019-01-15T17:40:49+02:00", dt.datetime(2019, 1, 15, 15, 40, 49, tzinfo=UTC), 120),
             ("2019-01-15T15:40:49", dt.datetime(2019, 1, 15, 15, 40, 49, tzinfo=UTC), 0),
+            ("2019/01/15", dt.datetime(2019, 1, 15, tzinfo=UTC), 0),
         ],
     )
     def test_parses(self, value: str, expected: dt.datetime, offset: int) -> None:
-        """The instant and the UTC offset are both those written."""
+        """The instant is the one written, normalised to UTC whatever the offset."""
         parsed = parse_sc_datetime(value)
         assert parsed is not None
         assert expected == parsed
-        assert dt.timedelta(minutes=offset) == parsed.utcoffset()
+        assert dt.timedelta(0) == parsed.utcoffset()
+        assert parsed - expected == dt.timedelta(0), f"offset {offset} applied"
 
     @pytest.mark.parametrize(
         "value",
@@ -840,7 +842,6 @@ class TestParseScDatetime:
             "2019/02/30 10:00:00 +0000",
             "2019/01/15 15:40:49 +zz00",
             "2019/01/15 15:40:49 +9999",
-            "2019/01/15",
             "yyyy/MM/dd HH:mm:ss +0000",
         ],
     )
