@@ -56,6 +56,9 @@ MAX_REDIRECTS = 10
 
 logger = logging.getLogger("soundcloud_async")
 
+#: Limiter waits shorter than this are clock noise, not waits worth reporting.
+_NOTICEABLE_WAIT = 1e-3
+
 #: Body factories let a retried upload send a fresh body (a stream is consumed once).
 BodyFactory = Callable[[], Any]
 
@@ -252,7 +255,7 @@ class Transport:
             waited_from = clock()
             await self.limiter.acquire(cost)
             waited = clock() - waited_from
-            if waited > 0:
+            if waited >= _NOTICEABLE_WAIT:
                 stats.waited += waited
                 if hooks.rate_limit_wait:
                     hooks.emit(hooks.rate_limit_wait, RateLimitWait(method, url_text, waited))
