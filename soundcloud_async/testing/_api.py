@@ -151,8 +151,10 @@ _CODES: Final = {
 def _fail(status: int, message: str | None = None) -> NoReturn:
     """Raise the HTTP error ``status`` with SoundCloud's error body."""
     text = message or f"{status} - {HTTPStatus(status).phrase}"
-    body = orjson.dumps(error_body(status, text, code=_CODES[status]))
-    raise _ERRORS[status](body=body, content_type="application/json")
+    body = orjson.dumps(error_body(status, text, code=_CODES[status])).decode()
+    # text=, not body=: aiohttp deprecates body= on HTTP exceptions, and a warning
+    # turned into an error (pytest's filterwarnings=error) would become a 500.
+    raise _ERRORS[status](text=body, content_type="application/json")
 
 
 def _status(text: str, status: int = 200) -> web.Response:
