@@ -1,15 +1,98 @@
-"""Authentication: the seam the transport asks before each request.
+"""Authentication: the seam the transport asks before each request, and OAuth 2.1.
 
 The transport calls :meth:`Auth.authorization` for the ``Authorization`` header value
 before every attempt, and :meth:`Auth.on_unauthorized` after a 401, retrying the
 request once when it answers ``True`` (a fresh token is available).
+
+The OAuth 2.1 pieces (auth server ``https://secure.soundcloud.com``, configurable):
+
+* :class:`ClientCredentials`: an app token, exchanged once and reused until shortly
+  before it expires; one exchange in flight at a time; a 429 from the token endpoint
+  surfaces as :class:`~soundcloud_async.RateLimited` and holds further exchanges off.
+* :class:`AuthorizationCodeFlow`: the authorize URL with ``state`` and an S256 PKCE
+  challenge, then the state check and the code exchange.
+* :class:`RefreshingToken`: a user's token that refreshes itself before expiry and
+  after a 401. Refresh tokens are single-use and rotate: one refresh in flight across
+  all tasks, and the rotated token is handed to ``on_refresh`` and the
+  :class:`TokenStore` before anything can use it again.
+
+Every token request goes through the client's :class:`~soundcloud_async._http.Transport`
+(the one way out to the network) without the ``Authorization`` header of the API and
+with ``retry_429=False``. A :class:`~soundcloud_async.SoundCloud` client attaches its
+transport to the auth object when it opens (:func:`attach_auth`).
+
+Secrets (access and refresh tokens, client secrets, codes, verifiers) never appear in
+a repr, a log line or an exception message; token response bodies are never logged.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import asyncio
+import base64
+import contextlib
+import hashlib
+import inspect
+import logging
+import math
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
-__all__ = ["Auth", "StaticToken"]
+import attrs
+import orjson
+
+from soundcloud_async._clock import Clock, monotonic
+from soundcloud_async._errors import (
+    APIError,
+    AuthError,
+    BadRequest,
+    ClientStateError,
+    Forbidden,
+    InvalidArgument,
+    RateLimited,
+    SoundCloudError,
+    Unauthorized,
+    redact_url,
+)
+from soundcloud_async.models.auth import OAuthToken
+
+if TYPE_CHECKING:
+    from soundcloud_async._client import SoundCloud
+    from soundcloud_async._http import Transport
+
+__all__ = [
+    "DEFAULT_AUTHORIZE_URL",
+    "DEFAULT_TOKEN_URL",
+    "Auth",
+    "AuthorizationCodeFlow",
+    "AuthorizationRequest",
+    "ClientCredentials",
+    "JSONFileTokenStore",
+    "MemoryTokenStore",
+    "RefreshingToken",
+    "StaticToken",
+    "TokenStore",
+    "attach_auth",
+    "detach_auth",
+    "notify_sign_out",
+]
+
+DEFAULT_TOKEN_URL = "https://secure.soundcloud.com/oauth/token"
+DEFAULT_AUTHORIZE_URL = "https://secure.soundcloud.com/authorize"
+#: Seconds before ``expires_in`` runs out at which a token is replaced.
+DEFAULT_REFRESH_MARGIN = 60.0
+#: How long token exchanges are held off after a 429 that named no reset time.
+DEFAULT_EXCHANGE_COOLDOWN = 60.0
+
+logger = logging.getLogger("soundcloud_async")
+
+T = TypeVar("T")
+OnRefresh = Callable[[OAuthToken], "Awaitable[None] | None"]
 
 
 @runtime_checkable
@@ -45,3 +128,906 @@ class StaticToken:
 
     def __repr__(self) -> str:
         return "StaticToken(access_token=***)"
+
+
+# -- token stores -----------------------------------------------------------------------
+
+
+@runtime_checkable
+class TokenStore(Protocol):
+    """Where an application keeps a token between processes (a database row, a file).
+
+    :meth:`save` is called with every new token, before a rotated refresh token can be
+    used again; :meth:`load` is asked once, when the auth object first needs a token.
+    A store should return ``expires_in`` as the seconds *remaining* (the built-in
+    stores do), so that a reloaded token is not taken for a fresh one.
+    """
+
+    async def load(self) -> OAuthToken | None:
+        """The saved token, or ``None`` if there is none."""
+        ...
+
+    async def save(self, token: OAuthToken) -> None:
+        """Persist ``token`` (replacing the previous one)."""
+        ...
+
+
+def _remaining(token: OAuthToken, saved_at: float, now: float) -> OAuthToken:
+    if token.expires_in is None:
+        return token
+    left = max(0, math.floor(token.expires_in - (now - saved_at)))
+    return attrs.evolve(token, expires_in=left)
+
+
+class MemoryTokenStore:
+    """A :class:`TokenStore` in memory (tests, or one long-lived process).
+
+    Args:
+        token: an initial token.
+        wall_clock: epoch seconds, to count ``expires_in`` down between save and load.
+    """
+
+    __slots__ = ("_saved_at", "_token", "_wall_clock", "saves")
+
+    def __init__(self, token: OAuthToken | None = None, *, wall_clock: Clock = time.time) -> None:
+        self._wall_clock = wall_clock
+        self._token = token
+        self._saved_at = wall_clock()
+        #: How many times :meth:`save` ran.
+        self.saves = 0
+
+    @property
+    def token(self) -> OAuthToken | None:
+        """The last saved token, as saved."""
+        return self._token
+
+    async def load(self) -> OAuthToken | None:
+        token = self._token
+        if token is None:
+            return None
+        return _remaining(token, self._saved_at, self._wall_clock())
+
+    async def save(self, token: OAuthToken) -> None:
+        self._token = token
+        self._saved_at = self._wall_clock()
+        self.saves += 1
+
+    def __repr__(self) -> str:
+        return f"MemoryTokenStore(token={'***' if self._token else None}, saves={self.saves})"
+
+
+class JSONFileTokenStore:
+    """A :class:`TokenStore` in a JSON file, written atomically with mode 0600.
+
+    The file holds the token response plus ``expires_at`` (epoch seconds), so that a
+    token loaded after a restart knows how long it has left. Writes go to a temporary
+    file in the same directory, then replace the old file; file I/O runs in a thread.
+    """
+
+    __slots__ = ("_wall_clock", "path")
+
+    def __init__(self, path: str | os.PathLike[str], *, wall_clock: Clock = time.time) -> None:
+        self.path = Path(path)
+        self._wall_clock = wall_clock
+
+    async def load(self) -> OAuthToken | None:
+        return await asyncio.to_thread(self._load)
+
+    async def save(self, token: OAuthToken) -> None:
+        await asyncio.to_thread(self._save, token)
+
+    def _load(self) -> OAuthToken | None:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise AuthError(f"the token file {self.path} is not valid JSON") from exc
+        if not isinstance(data, dict):
+            raise AuthError(f"the token file {self.path} does not hold a JSON object")
+        token = _token_from_json(data)
+        if token is None:
+            return None
+        expires_at = data.get("expires_at")
+        if isinstance(expires_at, (int, float)) and not isinstance(expires_at, bool):
+            left = max(0, math.floor(expires_at - self._wall_clock()))
+            token = attrs.evolve(token, expires_in=left)
+        return token
+
+    def _save(self, token: OAuthToken) -> None:
+        data: dict[str, Any] = {
+            "access_token": token.access_token,
+            "refresh_token": token.refresh_token,
+            "expires_in": token.expires_in,
+            "scope": token.scope,
+            "token_type": token.token_type,
+        }
+        if token.expires_in is not None:
+            data["expires_at"] = self._wall_clock() + token.expires_in
+        payload = orjson.dumps(data)
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
+        try:
+            # mkstemp creates the file 0600 already; chmod for umask-independent intent.
+            os.chmod(tmp, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def __repr__(self) -> str:
+        return f"JSONFileTokenStore({str(self.path)!r})"
+
+
+# -- the token endpoint -------------------------------------------------------------------
+
+
+def _token_from_json(data: dict[str, Any]) -> OAuthToken | None:
+    access = data.get("access_token")
+    if not isinstance(access, str) or not access:
+        return None
+    refresh = data.get("refresh_token")
+    expires = data.get("expires_in")
+    if isinstance(expires, str) and expires.isdigit():
+        expires = int(expires)
+    scope = data.get("scope")
+    token_type = data.get("token_type")
+    return OAuthToken(
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        expires_in=int(expires)
+        if isinstance(expires, (int, float)) and not isinstance(expires, bool)
+        else None,
+        scope=scope if isinstance(scope, str) else None,
+        token_type=token_type if isinstance(token_type, str) else None,
+    )
+
+
+def _basic(client_id: str, client_secret: str) -> str:
+    raw = f"{client_id}:{client_secret}".encode()
+    return "Basic " + base64.b64encode(raw).decode("ascii")
+
+
+def _check_token_url(url: str, name: str = "token_url") -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidArgument(f"{name} must be an absolute http(s) URL, not {redact_url(url)!r}")
+    return url
+
+
+def _oauth_error(exc: APIError) -> tuple[str, str]:
+    """The OAuth ``error`` and ``error_description`` of a rejection (short, no secrets)."""
+    error, description = "", ""
+    try:
+        data = orjson.loads(exc.body) if exc.body else None
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict):
+        if isinstance(data.get("error"), str):
+            error = data["error"]
+        if isinstance(data.get("error_description"), str):
+            description = data["error_description"]
+    if not error:
+        error = exc.code or exc.message or str(exc.status)
+    return error[:60], description[:200]
+
+
+def _rejection(what: str, exc: APIError) -> str:
+    error, description = _oauth_error(exc)
+    detail = f"{error}: {description}" if description else error
+    return f"the authorization server rejected the {what} ({exc.status} {detail})"
+
+
+_REJECTED = (BadRequest, Unauthorized, Forbidden)
+
+
+async def _request_token(
+    transport: Transport,
+    token_url: str,
+    form: dict[str, str],
+    *,
+    client_id: str,
+    client_secret: str | None,
+    basic: bool,
+) -> OAuthToken:
+    """POST ``form`` to the token endpoint through the transport; the parsed token.
+
+    Client authentication: ``Authorization: Basic`` when ``basic`` (client credentials,
+    as SoundCloud documents it), else ``client_id``/``client_secret`` form fields.
+    Raises the transport's errors as they are (a 429 at once: ``retry_429=False``).
+    """
+    headers = {"Accept": "application/json; charset=utf-8"}
+    body = dict(form)
+    if basic and client_secret is not None:
+        headers["Authorization"] = _basic(client_id, client_secret)
+    else:
+        body["client_id"] = client_id
+        if client_secret is not None:
+            body["client_secret"] = client_secret
+    response = await transport.request(
+        "POST", token_url, data=body, headers=headers, authenticate=False, retry_429=False
+    )
+    data = response.data
+    token = _token_from_json(data) if isinstance(data, dict) else None
+    if token is None:
+        raise AuthError(
+            f"the token endpoint answered {response.status} without an access_token "
+            f"({redact_url(response.url)})"
+        )
+    return token
+
+
+# -- single flight --------------------------------------------------------------------------
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    # A flight whose callers were all cancelled still finishes; mark its error seen.
+    if not task.cancelled():
+        task.exception()
+
+
+class _SingleFlight(Generic[T]):
+    """At most one run of an operation at a time; concurrent callers share its outcome.
+
+    The run is a task of its own, so a caller that is cancelled does not cancel it for
+    the others, and a refresh that reached the server always gets to store its result.
+    """
+
+    __slots__ = ("_task",)
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[T] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def run(self, factory: Callable[[], Awaitable[T]]) -> T:
+        task = self._task
+        if task is None or task.done():
+
+            async def flight() -> T:
+                return await factory()
+
+            task = asyncio.get_running_loop().create_task(flight())
+            task.add_done_callback(_retrieve)
+            self._task = task
+        return await asyncio.shield(task)
+
+
+@attrs.frozen(slots=True, repr=False)
+class _Held:
+    """A token in hand: its header and when to replace it (by the injected clock)."""
+
+    token: OAuthToken
+    header: str
+    refresh_at: float
+    expires_at: float
+
+    @classmethod
+    def of(cls, token: OAuthToken, obtained_at: float, margin: float) -> _Held:
+        access = token.access_token or ""
+        if any(c in access for c in "\r\n"):
+            raise AuthError("the token endpoint answered an access_token with a line break")
+        if token.expires_in is None:
+            return cls(token, f"OAuth {access}", math.inf, math.inf)
+        lifetime = float(token.expires_in)
+        # A short-lived token is replaced halfway, never on every request.
+        margin = min(margin, lifetime / 2)
+        return cls(
+            token, f"OAuth {access}", obtained_at + lifetime - margin, obtained_at + lifetime
+        )
+
+    def __repr__(self) -> str:
+        return f"_Held(refresh_at={self.refresh_at!r}, expires_at={self.expires_at!r})"
+
+
+class _TransportHolder:
+    """The transports of the open clients using this auth object (the newest is used)."""
+
+    __slots__ = ("_transports",)
+
+    def __init__(self) -> None:
+        self._transports: list[Transport] = []
+
+    def attach(self, transport: Transport) -> None:
+        """Use ``transport`` for token requests (called by a client as it opens)."""
+        self._transports.append(transport)
+
+    def detach(self, transport: Transport) -> None:
+        """Stop using ``transport`` (called by a client as it closes)."""
+        with contextlib.suppress(ValueError):
+            self._transports.remove(transport)
+
+    def _transport(self) -> Transport:
+        if not self._transports:
+            raise ClientStateError(
+                f"{type(self).__name__} needs an open SoundCloud client to reach the token "
+                "endpoint: pass it as SoundCloud(auth=...) and use the client inside "
+                "`async with`"
+            )
+        return self._transports[-1]
+
+
+def attach_auth(auth: object, transport: Transport) -> None:
+    """Give ``auth`` the transport of a client that just opened (if it needs one)."""
+    if isinstance(auth, _TransportHolder):
+        auth.attach(transport)
+
+
+def detach_auth(auth: object, transport: Transport) -> None:
+    """Take back the transport of a client that is closing."""
+    if isinstance(auth, _TransportHolder):
+        auth.detach(transport)
+
+
+def notify_sign_out(auth: object) -> None:
+    """Tell ``auth`` that ``POST /sign-out`` ended its session."""
+    if isinstance(auth, (ClientCredentials, RefreshingToken)):
+        auth._signed_out()
+
+
+# -- client credentials ---------------------------------------------------------------------
+
+
+class ClientCredentials(_TransportHolder):
+    """The app's own token (client credentials grant): public resources only.
+
+    The token is exchanged once (``POST /oauth/token``, ``grant_type=client_credentials``,
+    ``Authorization: Basic base64(id:secret)``) and reused until ``refresh_margin``
+    seconds before ``expires_in`` runs out. SoundCloud allows few exchanges (50 per 12 h
+    per app, 30 per hour per IP), so:
+
+    * one exchange is in flight at a time; concurrent requests await the same one;
+    * a 429 from the token endpoint raises :class:`~soundcloud_async.RateLimited` at
+      once and holds further exchanges off until its reset time (60 s if it named none);
+      while the old token has not expired yet, it keeps being used;
+    * with a ``store``, a token saved by an earlier run is reused after a restart.
+
+    Args:
+        client_id, client_secret: the app's credentials.
+        token_url: the token endpoint.
+        store: where to persist the token between runs.
+        refresh_margin: seconds before expiry at which the token is replaced.
+        clock: monotonic seconds (injected in tests).
+    """
+
+    __slots__ = (
+        "_blocked",
+        "_client_id",
+        "_client_secret",
+        "_clock",
+        "_flight",
+        "_held",
+        "_loaded",
+        "_margin",
+        "exchanges",
+        "store",
+        "token_url",
+    )
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        token_url: str = DEFAULT_TOKEN_URL,
+        store: TokenStore | None = None,
+        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        clock: Clock = monotonic,
+    ) -> None:
+        super().__init__()
+        if not client_id or not client_secret:
+            raise InvalidArgument("ClientCredentials needs a client_id and a client_secret")
+        if refresh_margin < 0:
+            raise InvalidArgument("refresh_margin must not be negative")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.token_url = _check_token_url(token_url)
+        self.store = store
+        self._margin = float(refresh_margin)
+        self._clock = clock
+        self._held: _Held | None = None
+        self._loaded = store is None
+        self._blocked: tuple[float, RateLimited] | None = None
+        self._flight: _SingleFlight[_Held] = _SingleFlight()
+        #: How many exchanges this object sent to the token endpoint.
+        self.exchanges = 0
+
+    def __repr__(self) -> str:
+        return (
+            f"ClientCredentials(client_id={self._client_id!r}, client_secret=***, "
+            f"token_url={redact_url(self.token_url)!r}, "
+            f"token={'held' if self._held else 'none'})"
+        )
+
+    @property
+    def token(self) -> OAuthToken | None:
+        """The token in hand, if any."""
+        return self._held.token if self._held else None
+
+    async def authorization(self) -> str | None:
+        held = self._held
+        now = self._clock()
+        if held is not None and now < held.refresh_at:
+            return held.header
+        try:
+            return (await self._flight.run(self._obtain)).header
+        except SoundCloudError:
+            if held is not None and self._clock() < held.expires_at:
+                logger.warning(
+                    "could not replace the client-credentials token yet; "
+                    "using the current one until it expires"
+                )
+                return held.header
+            raise
+
+    async def on_unauthorized(self, used: str | None) -> bool:
+        held = self._held
+        if held is not None and used is not None and held.header != used:
+            return True  # already replaced by another task: retry with the new one
+        if held is not None and held is self._held:
+            self._held = None
+        await self._flight.run(self._obtain)
+        return True
+
+    def _signed_out(self) -> None:
+        self._held = None
+
+    async def _obtain(self) -> _Held:
+        if not self._loaded:
+            self._loaded = True
+            assert self.store is not None
+            stored = await self.store.load()
+            if stored is not None and stored.access_token:
+                held = _Held.of(stored, self._clock(), self._margin)
+                if self._clock() < held.refresh_at:
+                    self._held = held
+                    return held
+        blocked = self._blocked
+        if blocked is not None:
+            until, error = blocked
+            if self._clock() < until:
+                raise error
+            self._blocked = None
+        transport = self._transport()
+        sent_at = self._clock()
+        self.exchanges += 1
+        try:
+            token = await _request_token(
+                transport,
+                self.token_url,
+                {"grant_type": "client_credentials"},
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                basic=True,
+            )
+        except RateLimited as exc:
+            hold = exc.retry_after if exc.retry_after is not None else DEFAULT_EXCHANGE_COOLDOWN
+            self._blocked = (self._clock() + max(hold, 1.0), exc)
+            logger.warning(
+                "the token endpoint answered 429; no new client-credentials exchange for %.0fs",
+                hold,
+            )
+            raise
+        except _REJECTED as exc:
+            raise AuthError(_rejection("client credentials", exc)) from exc
+        held = _Held.of(token, sent_at, self._margin)
+        self._held = held
+        logger.debug("obtained a client-credentials token (expires_in=%s)", token.expires_in)
+        if self.store is not None:
+            await self.store.save(token)
+        return held
+
+
+# -- a user's token, refreshed with rotation --------------------------------------------------
+
+
+class RefreshingToken(_TransportHolder):
+    """A user's token that refreshes itself (``grant_type=refresh_token``).
+
+    It refreshes ``refresh_margin`` seconds before ``expires_in`` runs out and after a
+    401 (the request is then retried once). SoundCloud's refresh tokens are single-use
+    and rotate, so:
+
+    * one refresh is in flight at a time across all tasks; concurrent expiries and
+      401s await the same refresh;
+    * each new token (with its new refresh token) is handed to ``on_refresh`` and saved
+      to ``store`` *before* the refresh completes, so it is persisted before it can be
+      used again; if either raises, the error reaches the callers, the token stays in
+      memory;
+    * a rejected refresh (``invalid_grant``: used already, revoked, expired) raises
+      :class:`~soundcloud_async.AuthError` and the object stays dead: the user must log
+      in again. No retry loop. With a ``store``, a token another process rotated in
+      the meantime is picked up from it instead.
+
+    Keep **one** object per user per process (a dict in a web backend): two objects
+    holding the same refresh token race each other.
+
+    Args:
+        token: the token response (:class:`OAuthToken`), or the access token as a string;
+            ``None`` to load it from ``store``.
+        refresh_token: the refresh token, when ``token`` is a string.
+        client_id, client_secret: the app's credentials (the secret may be ``None`` for
+            a public client).
+        token_url: the token endpoint.
+        expires_in: seconds the access token has left, when ``token`` is a string.
+        store: a :class:`TokenStore` that every new token is saved to.
+        on_refresh: called (or awaited) with every new token.
+        refresh_margin: seconds before expiry at which the token is refreshed.
+        clock: monotonic seconds (injected in tests).
+    """
+
+    __slots__ = (
+        "_client_id",
+        "_client_secret",
+        "_clock",
+        "_dead",
+        "_flight",
+        "_held",
+        "_margin",
+        "_signed_out_flag",
+        "on_refresh",
+        "refreshes",
+        "store",
+        "token_url",
+    )
+
+    def __init__(
+        self,
+        token: OAuthToken | str | None = None,
+        refresh_token: str | None = None,
+        *,
+        client_id: str,
+        client_secret: str | None = None,
+        token_url: str = DEFAULT_TOKEN_URL,
+        expires_in: float | None = None,
+        store: TokenStore | None = None,
+        on_refresh: OnRefresh | None = None,
+        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        clock: Clock = monotonic,
+    ) -> None:
+        super().__init__()
+        if not client_id:
+            raise InvalidArgument("RefreshingToken needs the app's client_id")
+        if refresh_margin < 0:
+            raise InvalidArgument("refresh_margin must not be negative")
+        if isinstance(token, str):
+            if not token.strip():
+                raise InvalidArgument("the access token must be a non-empty string")
+            token = OAuthToken(
+                access_token=token.strip(),
+                refresh_token=refresh_token,
+                expires_in=None if expires_in is None else math.floor(expires_in),
+            )
+        elif refresh_token is not None or expires_in is not None:
+            raise InvalidArgument(
+                "refresh_token and expires_in go with a string access token; "
+                "an OAuthToken carries its own"
+            )
+        if token is None and store is None:
+            raise InvalidArgument("RefreshingToken needs a token or a store to load it from")
+        if token is not None and not token.access_token:
+            raise InvalidArgument("the OAuthToken has no access_token")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self.token_url = _check_token_url(token_url)
+        self.store = store
+        self.on_refresh = on_refresh
+        self._margin = float(refresh_margin)
+        self._clock = clock
+        self._held = _Held.of(token, clock(), self._margin) if token is not None else None
+        self._dead: str | None = None
+        self._signed_out_flag = False
+        self._flight: _SingleFlight[_Held] = _SingleFlight()
+        #: How many refreshes this object sent to the token endpoint.
+        self.refreshes = 0
+
+    def __repr__(self) -> str:
+        state = "dead" if self._dead else "signed out" if self._signed_out_flag else "live"
+        return (
+            f"RefreshingToken(client_id={self._client_id!r}, access_token=***, "
+            f"refresh_token=***, {state})"
+        )
+
+    @property
+    def token(self) -> OAuthToken | None:
+        """The current token (after the last refresh), if one is loaded."""
+        return self._held.token if self._held else None
+
+    async def authorization(self) -> str | None:
+        if self._dead is not None:
+            raise AuthError(self._dead)
+        held = self._held
+        if held is None:
+            held = await self._flight.run(self._load)
+        if self._clock() < held.refresh_at or not self._can_refresh(held):
+            return held.header
+        try:
+            return (await self._flight.run(lambda: self._refresh(held))).header
+        except AuthError:
+            raise
+        except SoundCloudError:
+            if self._clock() < held.expires_at:
+                logger.warning("could not refresh the token yet; using the current one")
+                return held.header
+            raise
+
+    async def on_unauthorized(self, used: str | None) -> bool:
+        if self._signed_out_flag or self._dead is not None:
+            return False
+        held = self._held
+        if held is None:
+            return False
+        if used is not None and held.header != used:
+            return True  # another task refreshed already: retry with the new token
+        if not self._can_refresh(held):
+            return False
+        await self._flight.run(lambda: self._refresh(held))
+        return True
+
+    def _can_refresh(self, held: _Held) -> bool:
+        return bool(held.token.refresh_token) and not self._signed_out_flag
+
+    def _signed_out(self) -> None:
+        self._signed_out_flag = True
+
+    async def _load(self) -> _Held:
+        if self._held is not None:
+            return self._held
+        assert self.store is not None
+        stored = await self.store.load()
+        if stored is None or not stored.access_token:
+            raise AuthError("the token store holds no token: the user must log in")
+        held = _Held.of(stored, self._clock(), self._margin)
+        self._held = held
+        return held
+
+    async def _refresh(self, seen: _Held) -> _Held:
+        current = self._held
+        if current is not None and current is not seen:
+            return current  # refreshed while this caller was on its way
+        if self._dead is not None:
+            raise AuthError(self._dead)
+        refresh_token = seen.token.refresh_token
+        assert refresh_token is not None
+        transport = self._transport()
+        sent_at = self._clock()
+        self.refreshes += 1
+        try:
+            token = await _request_token(
+                transport,
+                self.token_url,
+                {"grant_type": "refresh_token", "refresh_token": refresh_token},
+                client_id=self._client_id,
+                client_secret=self._client_secret,
+                basic=False,
+            )
+        except _REJECTED as exc:
+            adopted = await self._adopt_stored(refresh_token)
+            if adopted is not None:
+                return adopted
+            self._dead = (
+                _rejection("refresh token", exc)
+                + "; refresh tokens are single-use, so it was used already, revoked or "
+                "expired: the user must log in again"
+            )
+            logger.warning("token refresh rejected; the user must log in again")
+            raise AuthError(self._dead) from exc
+        if not token.refresh_token:
+            # No rotation this time: the old refresh token stays valid.
+            token = attrs.evolve(token, refresh_token=refresh_token)
+        held = _Held.of(token, sent_at, self._margin)
+        self._held = held
+        logger.debug("refreshed a user token (expires_in=%s)", token.expires_in)
+        await self._hand_over(token)
+        return held
+
+    async def _adopt_stored(self, dead_refresh_token: str) -> _Held | None:
+        """A token another process rotated into the store, if there is one."""
+        if self.store is None:
+            return None
+        try:
+            stored = await self.store.load()
+        except Exception:
+            logger.warning("could not read the token store after a rejected refresh")
+            return None
+        if (
+            stored is None
+            or not stored.access_token
+            or not stored.refresh_token
+            or secrets.compare_digest(stored.refresh_token, dead_refresh_token)
+        ):
+            return None
+        held = _Held.of(stored, self._clock(), self._margin)
+        self._held = held
+        return held
+
+    async def _hand_over(self, token: OAuthToken) -> None:
+        if self.on_refresh is not None:
+            result = self.on_refresh(token)
+            if inspect.isawaitable(result):
+                await result
+        if self.store is not None:
+            await self.store.save(token)
+
+
+# -- authorization code with PKCE -------------------------------------------------------------
+
+
+@attrs.frozen(slots=True, repr=False)
+class AuthorizationRequest:
+    """What :meth:`AuthorizationCodeFlow.start` made: send the user to :attr:`url`.
+
+    Keep :attr:`state` and :attr:`code_verifier` in the user's session (server side)
+    until the callback; both are secrets and are masked in the repr.
+    """
+
+    url: str
+    state: str
+    code_verifier: str
+
+    def __repr__(self) -> str:
+        parts = urlsplit(self.url)
+        where = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        return f"AuthorizationRequest(url={where!r}, state=***, code_verifier=***)"
+
+
+def _code_challenge(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+class AuthorizationCodeFlow:
+    """OAuth 2.1 authorization code with PKCE (S256) and ``state``, for web backends.
+
+    ::
+
+        flow = AuthorizationCodeFlow(CLIENT_ID, CLIENT_SECRET, "https://app.example/callback")
+        request = flow.start()            # keep request.state and .code_verifier
+        # ... redirect the user to request.url; SoundCloud redirects back with code+state
+        token = await flow.exchange(sc, code=code, state=state,
+                                    expected_state=saved_state, code_verifier=saved_verifier)
+        user_auth = flow.refreshing(token, on_refresh=save_somewhere)
+
+    Args:
+        client_id, client_secret: the app's credentials (``client_secret`` may be
+            ``None`` for a public client).
+        redirect_uri: the callback URL registered for the app.
+        authorize_url: the auth server's ``/authorize``.
+        token_url: the auth server's ``/oauth/token``.
+    """
+
+    __slots__ = ("_client_secret", "authorize_url", "client_id", "redirect_uri", "token_url")
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str | None,
+        redirect_uri: str,
+        *,
+        authorize_url: str = DEFAULT_AUTHORIZE_URL,
+        token_url: str = DEFAULT_TOKEN_URL,
+    ) -> None:
+        if not client_id:
+            raise InvalidArgument("AuthorizationCodeFlow needs the app's client_id")
+        if not redirect_uri:
+            raise InvalidArgument("AuthorizationCodeFlow needs the redirect_uri")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.redirect_uri = redirect_uri
+        self.authorize_url = _check_token_url(authorize_url, "authorize_url")
+        self.token_url = _check_token_url(token_url)
+
+    def __repr__(self) -> str:
+        return (
+            f"AuthorizationCodeFlow(client_id={self.client_id!r}, client_secret=***, "
+            f"redirect_uri={self.redirect_uri!r})"
+        )
+
+    def start(self, scope: str | None = None) -> AuthorizationRequest:
+        """A fresh authorize URL with a random ``state`` and an S256 PKCE challenge.
+
+        Args:
+            scope: the scope to ask for (SoundCloud's default when ``None``).
+        """
+        state = secrets.token_urlsafe(32)
+        verifier = secrets.token_urlsafe(64)  # 86 characters of [A-Za-z0-9_-]
+        query = {
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "code_challenge": _code_challenge(verifier),
+            "code_challenge_method": "S256",
+            "state": state,
+        }
+        if scope:
+            query["scope"] = scope
+        parts = urlsplit(self.authorize_url)
+        joined = "&".join(q for q in (parts.query, urlencode(query)) if q)
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, joined, ""))
+        return AuthorizationRequest(url=url, state=state, code_verifier=verifier)
+
+    async def exchange(
+        self,
+        client: SoundCloud | Transport,
+        *,
+        code: str | None,
+        state: str | None,
+        expected_state: str,
+        code_verifier: str,
+    ) -> OAuthToken:
+        """Check the callback's ``state``, then exchange its ``code`` for tokens.
+
+        Args:
+            client: an open :class:`~soundcloud_async.SoundCloud` (any auth: the token
+                request goes through its transport without the API's Authorization).
+            code, state: the ``code`` and ``state`` query parameters of the callback.
+            expected_state, code_verifier: what :meth:`start` returned, kept in the
+                user's session.
+
+        Raises:
+            AuthError: the state does not match (possible CSRF: nothing is sent), the
+                code is missing, or the server rejected the exchange (a used or
+                expired code, a wrong verifier or redirect_uri).
+            RateLimited: the token endpoint answered 429.
+        """
+        if (
+            not state
+            or not expected_state
+            or not secrets.compare_digest(state.encode(), expected_state.encode())
+        ):
+            raise AuthError(
+                "the state returned by the authorization server does not match the one "
+                "sent: the callback was not for this login (possible CSRF); start again"
+            )
+        if not code:
+            raise AuthError("the callback carries no authorization code")
+        from soundcloud_async._http import Transport  # a cycle at import time
+
+        transport = client if isinstance(client, Transport) else client._transport
+        try:
+            return await _request_token(
+                transport,
+                self.token_url,
+                {
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": self.redirect_uri,
+                    "code_verifier": code_verifier,
+                },
+                client_id=self.client_id,
+                client_secret=self._client_secret,
+                basic=False,
+            )
+        except _REJECTED as exc:
+            raise AuthError(_rejection("authorization code", exc)) from exc
+
+    def refreshing(
+        self,
+        token: OAuthToken,
+        *,
+        store: TokenStore | None = None,
+        on_refresh: OnRefresh | None = None,
+        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        clock: Clock = monotonic,
+    ) -> RefreshingToken:
+        """A :class:`RefreshingToken` for ``token`` with this app's credentials."""
+        return RefreshingToken(
+            token,
+            client_id=self.client_id,
+            client_secret=self._client_secret,
+            token_url=self.token_url,
+            store=store,
+            on_refresh=on_refresh,
+            refresh_margin=refresh_margin,
+            clock=clock,
+        )
