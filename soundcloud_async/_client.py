@@ -11,7 +11,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
-from soundcloud_async._auth import Auth, StaticToken
+from soundcloud_async._auth import Auth, StaticToken, attach_auth, detach_auth, notify_sign_out
 from soundcloud_async._backoff import RetryPolicy
 from soundcloud_async._clock import Clock, Sleep, monotonic, real_sleep
 from soundcloud_async._errors import ClientStateError, DecodeError, InvalidArgument
@@ -21,7 +21,10 @@ from soundcloud_async._pagination import ForeignPolicy
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket
 from soundcloud_async._resources._base import structure_object
 from soundcloud_async._resources._registry import operation
+from soundcloud_async._resources.legacy import Legacy
+from soundcloud_async._resources.likes import Likes
 from soundcloud_async._resources.me import MeResource
+from soundcloud_async._resources.reposts import Reposts
 from soundcloud_async._resources.tracks import Tracks
 from soundcloud_async._resources.users import Users
 from soundcloud_async._urn import URN, to_urn
@@ -141,6 +144,9 @@ class SoundCloud:
         self.tracks = Tracks(self)
         self.users = Users(self)
         self.me = MeResource(self)
+        self.likes = Likes(self)
+        self.reposts = Reposts(self)
+        self.legacy = Legacy(self)
 
     def __repr__(self) -> str:
         return f"<SoundCloud {self.base_url} {self._state.value}>"
@@ -179,6 +185,7 @@ class SoundCloud:
             hooks=self.hooks,
             stats=self.stats,
         )
+        attach_auth(self.auth, self._transport_obj)
         self._state = _State.OPEN
         return self
 
@@ -195,7 +202,10 @@ class SoundCloud:
         if self._state is _State.CLOSED:
             return
         self._state = _State.CLOSED
+        transport = self._transport_obj
         session, self._session, self._transport_obj = self._session, None, None
+        if transport is not None:
+            detach_auth(self.auth, transport)
         if session is not None and session is not self._borrowed_session:
             await session.close()
 
@@ -215,7 +225,60 @@ class SoundCloud:
             )
         return transport
 
+    def with_auth(self, auth: Auth | str) -> SoundCloud:
+        """A client acting for someone else (one of your users) on this client's resources.
+
+        The new client borrows this one's connection pool and shares its rate limiter
+        (one request budget), retry policy (one retry budget), hooks and stats; only its
+        :class:`Auth` differs. It is cheap: make one per web request, and keep one
+        long-lived ``RefreshingToken`` per user::
+
+            async with sc.with_auth(user_auth) as user_sc:
+                me = await user_sc.me.get()
+
+        Closing it leaves the pool open; this client must stay open while it is used.
+
+        Args:
+            auth: an :class:`Auth` (e.g. a ``RefreshingToken``) or an access token.
+
+        Raises:
+            ClientStateError: this client is not open.
+        """
+        session = self._session
+        if self._state is not _State.OPEN or session is None:
+            raise ClientStateError(
+                "with_auth() needs an open client: call it inside `async with SoundCloud(...)`"
+            )
+        view = SoundCloud(
+            auth=StaticToken(auth) if isinstance(auth, str) else auth,
+            base_url=self.base_url,
+            session=session,
+            rate_limiter=self.rate_limiter,
+            retry=self.retry,
+            user_agent=self.user_agent,
+            timeout=self.timeout,
+            hooks=self.hooks,
+            max_empty_pages=self.max_empty_pages,
+            foreign_next_href=self.foreign_next_href,
+            clock=self._clock,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+        )
+        view.stats = self.stats
+        return view
+
     # -- top-level operations ----------------------------------------------------------
+
+    @operation("POST", "/sign-out")
+    async def sign_out(self) -> None:
+        """``POST /sign-out``: end the session of the current access token.
+
+        The access token (and its refresh token) stop working; the client's auth is
+        told, so a ``RefreshingToken`` does not try to refresh its way back in: the
+        next request raises :class:`Unauthorized`.
+        """
+        await self._transport.request("POST", "/sign-out")
+        notify_sign_out(self.auth)
 
     @overload
     async def resolve(self, url: str, *, urn_only: Literal[True]) -> URN: ...
