@@ -1012,11 +1012,14 @@ class World:
     def track_meta(self, t: int) -> _Meta:
         m = self._track_meta.get(t)
         if m is None:
-            over = self._track_over.get(t) or self._track_rec.get(t) or {}
-            r = self._r(50, t)
-            private = r.chance(0.08) or (t == self._track_start[1] + 1)
-            a = r.unit()
-            access = 0 if a < 0.85 else (1 if a < 0.95 else 2)
+            over = _merged(self._track_rec.get(t), self._track_over.get(t))
+            if t >= self._n_tracks0:  # uploaded: public and playable unless set
+                private, access = False, 0
+            else:
+                r = self._r(50, t)
+                private = r.chance(0.08) or (t == self._track_start[1] + 1)
+                a = r.unit()
+                access = 0 if a < 0.85 else (1 if a < 0.95 else 2)
             if "sharing" in over:
                 private = over["sharing"] == "private"
             if "access" in over:
@@ -1030,8 +1033,10 @@ class World:
     def playlist_meta(self, p: int) -> _Meta:
         m = self._playlist_meta.get(p)
         if m is None:
-            over = self._playlist_over.get(p) or self._playlist_rec.get(p) or {}
-            private = self._r(51, p).chance(0.1) or p == self._playlist_start[1] + 1
+            over = _merged(self._playlist_rec.get(p), self._playlist_over.get(p))
+            private = p < self._n_playlists0 and (
+                self._r(51, p).chance(0.1) or p == self._playlist_start[1] + 1
+            )
             if "sharing" in over:
                 private = over["sharing"] == "private"
             m = _Meta(self.playlist_owner(p), private, 0)
@@ -1105,7 +1110,7 @@ class World:
         return name, first, last
 
     def user_permalink(self, u: int) -> str:
-        over = self._user_over.get(u) or self._user_rec.get(u)
+        over = _merged(self._user_rec.get(u), self._user_over.get(u))
         if over and "permalink" in over:
             return str(over["permalink"])
         if u == 1:
@@ -1289,19 +1294,22 @@ class World:
     # ------------------------------------------------------------------ tracks
 
     def _track_title(self, t: int) -> str:
-        over = self._track_over.get(t) or self._track_rec.get(t)
+        over = _merged(self._track_rec.get(t), self._track_over.get(t))
         if over and "title" in over:
             return str(over["title"])
+        return self._generated_track_title(t)
+
+    def _generated_track_title(self, t: int) -> str:
         r = self._r(200, t)
         return f"{r.pick(_TITLE_A)} {r.pick(_TITLE_B)}{r.pick(_TITLE_SUFFIX)}"
 
     def track_permalink(self, t: int) -> str:
-        over = self._track_over.get(t) or self._track_rec.get(t)
+        over = _merged(self._track_rec.get(t), self._track_over.get(t))
         if over and "permalink" in over:
             return str(over["permalink"])
         # Unique per owner, like SoundCloud's "-1", "-2" suffixes on repeated titles.
         j = t - self._track_start[self.track_owner(t)]
-        return _slug(self._track_title(t)) + (f"-{j}" if j else "")
+        return _slug(self._generated_track_title(t)) + (f"-{j}" if j else "")
 
     def _track_duration(self, t: int) -> int:
         rec = self._track_rec.get(t)
@@ -1322,7 +1330,7 @@ class World:
         return user_created + (t - lo) * slot + self._h(204, t) % max(1, slot - 1)
 
     def _track_genre(self, t: int) -> str:
-        over = self._track_over.get(t) or self._track_rec.get(t)
+        over = _merged(self._track_rec.get(t), self._track_over.get(t))
         if over and "genre" in over:
             return str(over["genre"] or "")
         return _GENRES[self._h(205, t) % len(_GENRES)]
@@ -1332,7 +1340,7 @@ class World:
         return None if r % 3 == 0 else float(70 + r % 110)
 
     def _track_tags(self, t: int) -> str:
-        over = self._track_over.get(t) or self._track_rec.get(t)
+        over = _merged(self._track_rec.get(t), self._track_over.get(t))
         if over and "tag_list" in over:
             return str(over["tag_list"] or "")
         r = self._r(207, t)
@@ -1524,9 +1532,12 @@ class World:
     # ------------------------------------------------------------------ playlists
 
     def _playlist_title(self, p: int) -> str:
-        over = self._playlist_over.get(p) or self._playlist_rec.get(p)
+        over = _merged(self._playlist_rec.get(p), self._playlist_over.get(p))
         if over and "title" in over:
             return str(over["title"])
+        return self._generated_playlist_title(p)
+
+    def _generated_playlist_title(self, p: int) -> str:
         r = self._r(300, p)
         kind = r.below(3)
         if kind == 0:
@@ -1536,10 +1547,10 @@ class World:
         return f"{r.pick(_TITLE_B)} Sessions"
 
     def playlist_permalink(self, p: int) -> str:
-        over = self._playlist_over.get(p) or self._playlist_rec.get(p)
+        over = _merged(self._playlist_rec.get(p), self._playlist_over.get(p))
         if over and "permalink" in over:
             return str(over["permalink"])
-        return f"{_slug(self._playlist_title(p))}-{p}"
+        return f"{_slug(self._generated_playlist_title(p))}-{p}"
 
     def _playlist_created(self, p: int) -> int:
         rec = self._playlist_rec.get(p)
@@ -1847,6 +1858,14 @@ class World:
         self._touch_track(t)
         self._touch_user(owner)
 
+    def set_access(self, t: int, access: str) -> None:
+        """Set what callers may do with ``t``: ``playable``, ``preview`` or ``blocked``."""
+        if access not in _ACCESS:
+            raise ValueError(f"access must be one of {_ACCESS}")
+        self._track_over.setdefault(t, {})["access"] = access
+        self.tick()
+        self._touch_track(t)
+
     def reset_secret_token(self, t: int) -> str:
         self._secret[t] = "s-" + _code(self._h(61, t * 1_000_003 + self.tick()), 5)
         self._touch_track(t)
@@ -2091,6 +2110,15 @@ def _clean_playlist_fields(fields: dict[str, Any]) -> dict[str, Any]:
             int(rd[8:10]),
         )
     return out
+
+
+def _merged(rec: dict[str, Any] | None, over: dict[str, Any] | None) -> dict[str, Any]:
+    """Fields set at creation, then by updates (later wins)."""
+    if not over:
+        return rec or {}
+    if not rec:
+        return over
+    return {**rec, **over}
 
 
 def _identity(i: int) -> int:
