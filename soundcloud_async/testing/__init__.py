@@ -24,6 +24,7 @@ from soundcloud_async.testing._server import (
     create_app,
 )
 from soundcloud_async.testing._shared import Principal
+from soundcloud_async.testing._world import World
 
 __all__ = [
     "FAULT_KINDS",
@@ -37,5 +38,6 @@ __all__ = [
     "RateLimitShape",
     "RequestRecord",
     "ScriptedFault",
+    "World",
     "create_app",
 ]

@@ -94,8 +94,8 @@ _DEFAULT_SHAPES: Final[Mapping[str, tuple[RateLimitShape, ...]]] = {
     "general": (3, 4, 5, 6),
 }
 
-_PLAYS = re.compile(r"^/tracks/[^/]+/(streams|preview|stream)(\.json)?$|^/media/")
-_COMMENT = re.compile(r"^/tracks/[^/]+/comments(\.json)?$")
+_PLAYS = re.compile(r"^/tracks/[^/]+/(streams|preview|stream)(\.[A-Za-z0-9]+)?$|^/media/")
+_COMMENT = re.compile(r"^/tracks/[^/]+/comments(\.[A-Za-z0-9]+)?$")
 _LIKE = re.compile(r"^/likes/(tracks|playlists)/[^/]+$|^/(me|users/[^/]+)/favorites/[^/]+$")
 _REPOST = re.compile(r"^/reposts/(tracks|playlists)/[^/]+$")
 

@@ -33,9 +33,10 @@ What it enforces, the way ``secure.soundcloud.com`` does (see ``FACTS.md``):
 
 The auth middleware (:meth:`OAuthServer.middleware`) accepts ``Authorization: OAuth
 <token>`` (and ``Bearer``), sets ``request[PRINCIPAL_KEY]``, and answers 401 for a
-missing, unknown, expired or signed-out token. Legacy ``.json``/``.xml`` routes also
+missing, unknown, expired or signed-out token. Legacy ``.{format}`` routes also
 accept ``consumer_key=<client_id>`` (public access, no user). The ``client_id`` and
-``oauth_token`` query parameters authenticate nothing (retired in 2021).
+``oauth_token`` query parameters authenticate nothing (retired in 2021). The fake
+CDN (``/cdn/…``, where media redirects land) needs no token, like the real one.
 
 Secrets (tokens, client secrets, codes, verifiers) never appear in a repr or a log.
 """
@@ -56,6 +57,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from soundcloud_async.testing._api import PUBLIC_PATH_PREFIXES
 from soundcloud_async.testing._limits import RateLimiter
 from soundcloud_async.testing._shared import (
     PRINCIPAL_KEY,
@@ -84,7 +86,8 @@ CODE_LIFETIME: Final = 600.0
 
 #: Where the calling session is kept on the request (for ``/sign-out``).
 _SESSION_KEY: Final = "sc.oauth_session"
-_LEGACY_PATH = re.compile(r"\.(json|xml)$")
+# Legacy routes end in ``.{format}`` (``/tracks/123.json``); media file names do too.
+_LEGACY_PATH = re.compile(r"^/(?!media/|cdn/).*\.[A-Za-z0-9]+$")
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 _CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
 _QUIETED: set[str] = set()
@@ -401,7 +404,7 @@ class OAuthServer:
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Authenticate every API request; see the module docstring for the rules."""
         path = request.path
-        if path in NO_AUTH_PATHS or path in RETIRED_PATHS:
+        if path in NO_AUTH_PATHS or path in RETIRED_PATHS or path.startswith(PUBLIC_PATH_PREFIXES):
             return await handler(request)
         header = request.headers.get("Authorization")
         if header is not None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import collections
 import fnmatch
-import importlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,10 +29,12 @@ from typing import Any, Final
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from soundcloud_async.testing._api import add_api_routes
 from soundcloud_async.testing._faults import FAULT_KEY, FaultInjector
 from soundcloud_async.testing._limits import Budget, RateLimiter
 from soundcloud_async.testing._oauth import OAuthServer
 from soundcloud_async.testing._shared import PRINCIPAL_KEY, Principal, json_error
+from soundcloud_async.testing._world import World
 
 __all__ = [
     "DEFAULT_CLIENT_ID",
@@ -52,7 +53,6 @@ DEFAULT_CLIENT_SECRET: Final = "fake-client-secret"
 _MASKED: Final = frozenset(
     {"oauth_token", "access_token", "refresh_token", "client_secret", "code", "code_verifier"}
 )
-_FALLBACK_USER_URN: Final = "soundcloud:users:1"
 
 
 class _Unset:
@@ -173,7 +173,7 @@ def _record(request: web.Request, status: int, at: float) -> RequestRecord:
 class FakeState:
     """The parts of one fake app; ``app[STATE_KEY]``."""
 
-    world: Any
+    world: World
     oauth: OAuthServer
     limits: RateLimiter
     faults: FaultInjector
@@ -185,27 +185,11 @@ class FakeState:
 STATE_KEY: Final = web.AppKey("soundcloud_async.fake", FakeState)
 
 
-def _generate_world(seed: int, size: str) -> Any:
-    try:
-        module = importlib.import_module("soundcloud_async.testing._world")
-    except ModuleNotFoundError:  # pragma: no cover - until the data model lands
-        return None
-    return module.World.generate(seed=seed, size=size)
-
-
-def _add_api_routes(app: web.Application, world: Any) -> None:
-    try:
-        module = importlib.import_module("soundcloud_async.testing._api")
-    except ModuleNotFoundError:  # pragma: no cover - until the routes land
-        return
-    module.add_api_routes(app, world)
-
-
 def create_app(
     *,
     seed: int = 0,
     size: str = "small",
-    world: Any = None,
+    world: World | None = None,
     clients: Mapping[str, str] | None = None,
     token_lifetime: float = 3599.0,
     general_rate: float | None = None,
@@ -224,7 +208,7 @@ def create_app(
     the options. ``app[STATE_KEY]`` holds its parts.
     """
     if world is None:
-        world = _generate_world(seed, size)
+        world = World.generate(seed=seed, size=size)
     clients = dict(clients) if clients else {DEFAULT_CLIENT_ID: DEFAULT_CLIENT_SECRET}
     client_id, client_secret = next(iter(clients.items()))
     limits = RateLimiter.create(
@@ -238,7 +222,7 @@ def create_app(
     )
     oauth = OAuthServer(
         clients=clients,
-        default_user_urn=getattr(world, "default_user_urn", _FALLBACK_USER_URN),
+        default_user_urn=world.default_user_urn,
         token_lifetime=token_lifetime,
         clock=clock,
         limiter=limits,
@@ -257,7 +241,7 @@ def create_app(
     )
     app[STATE_KEY] = state
     oauth.add_routes(app)
-    _add_api_routes(app, world)
+    add_api_routes(app, world)
     return app
 
 
@@ -295,7 +279,7 @@ class FakeSoundCloud:
         *,
         seed: int = 0,
         size: str = "small",
-        world: Any = None,
+        world: World | None = None,
         clients: Mapping[str, str] | None = None,
         token_lifetime: float = 3599.0,
         general_rate: float | None = None,
@@ -331,7 +315,7 @@ class FakeSoundCloud:
             max_records=max_records,
         )
         state = self.app[STATE_KEY]
-        self.world: Any = state.world
+        self.world: World = state.world
         self.oauth: OAuthServer = state.oauth
         self.limits: RateLimiter = state.limits
         self.faults: FaultInjector = state.faults

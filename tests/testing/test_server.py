@@ -199,3 +199,65 @@ class TestStandalone:
             proc.send_signal(signal.SIGINT)
             await asyncio.wait_for(proc.communicate(), 30)
         assert 0 == proc.returncode
+
+
+class TestPublicSurface:
+    def test_all_is_sorted_and_importable(self) -> None:
+        """soundcloud_async.testing exports the harness, the clock and the fault kinds."""
+        import soundcloud_async.testing as testing
+
+        expected = {
+            "FAULT_KINDS",
+            "FakeSoundCloud",
+            "ManualClock",
+            "Principal",
+            "World",
+            "create_app",
+        }
+        assert expected <= set(testing.__all__)
+        assert all(hasattr(testing, name) for name in testing.__all__)
+
+
+class TestWiredRoutes:
+    async def test_me_is_the_token_owner(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """GET /me answers the world's test user for an issued token."""
+        status, body = await get_json(http, fake.url("/me"), headers=bearer(token))
+        assert (200, fake.world.default_user_urn) == (status, body["urn"])
+
+    async def test_legacy_route_with_consumer_key(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession
+    ) -> None:
+        """A legacy /tracks/{id}.json answers with only consumer_key."""
+        track_id = next(iter(fake.world.track_urns())).rsplit(":", 1)[1]
+        url = fake.url(f"/tracks/{track_id}.json")
+        status, _ = await get_json(http, url, params={"consumer_key": fake.client_id})
+        assert 200 == status
+
+    async def test_media_needs_auth_but_the_cdn_does_not(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """Stream URLs need the token; the CDN they redirect to is public."""
+        track = next(iter(fake.world.track_urns()))
+        _, streams = await get_json(
+            http, fake.url(f"/tracks/{track}/streams"), headers=bearer(token)
+        )
+        media = streams["http_mp3_128_url"]
+        async with http.get(media, allow_redirects=False) as resp:
+            anonymous = resp.status
+        async with http.get(media, headers=bearer(token), allow_redirects=False) as resp:
+            location = resp.headers["Location"]
+        async with http.get(location) as resp:
+            cdn = resp.status
+        assert (401, 200) == (anonymous, cdn)
+        assert 2 == fake.count("GET", "/media/*")
+
+    async def test_page_fault_reaches_a_real_collection(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
+    ) -> None:
+        """A scripted repeat_next makes a real collection's next_href point at itself."""
+        fake.faults.add("repeat_next", route="/me/followings")
+        url = fake.url("/me/followings?linked_partitioning=true&limit=1")
+        _, body = await get_json(http, url, headers=bearer(token))
+        assert url == body["next_href"]
