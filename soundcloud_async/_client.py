@@ -24,6 +24,7 @@ from soundcloud_async._resources._registry import operation
 from soundcloud_async._resources.legacy import Legacy
 from soundcloud_async._resources.likes import Likes
 from soundcloud_async._resources.me import MeResource
+from soundcloud_async._resources.playlists import Playlists
 from soundcloud_async._resources.reposts import Reposts
 from soundcloud_async._resources.tracks import Tracks
 from soundcloud_async._resources.users import Users
@@ -142,6 +143,7 @@ class SoundCloud:
         self._state = _State.UNOPENED
 
         self.tracks = Tracks(self)
+        self.playlists = Playlists(self)
         self.users = Users(self)
         self.me = MeResource(self)
         self.likes = Likes(self)
