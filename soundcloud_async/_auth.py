@@ -991,9 +991,9 @@ class AuthorizationCodeFlow:
             )
         if not code:
             raise AuthError("the callback carries no authorization code")
-        from soundcloud_async._http import Transport  # a cycle at import time
+        from soundcloud_async._client import SoundCloud  # a cycle at import time
 
-        transport = client if isinstance(client, Transport) else client._transport
+        transport = client._transport if isinstance(client, SoundCloud) else client
         try:
             return await _request_token(
                 transport,
