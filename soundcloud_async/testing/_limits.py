@@ -263,7 +263,12 @@ class RateLimiter:
         """A limiter with the defaults, ``general_rate`` req/s, and ``budgets`` overrides."""
         table = dict(DEFAULT_BUDGETS)
         if general_rate is not None:
-            table["general"] = Budget(max(1, int(general_rate * general_window)), general_window)
+            if general_rate <= 0:
+                raise ValueError("general_rate must be positive (or None for no limit)")
+            allowed = int(general_rate * general_window)
+            if allowed < 1:  # slower than one per window: one per 1/rate seconds
+                allowed, general_window = 1, 1.0 / general_rate
+            table["general"] = Budget(allowed, general_window)
         table.update(budgets or {})
         return cls(
             budgets=table,

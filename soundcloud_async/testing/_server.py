@@ -255,8 +255,9 @@ class FakeSoundCloud:
         clients: client_id → client_secret of the registered apps; the first one is
             :attr:`client_id`/:attr:`client_secret`. Default: one test client.
         token_lifetime: seconds an access token lives (``expires_in``).
-        general_rate: requests per ``general_window`` seconds... per second by default,
-            per client, over all routes; ``None`` for no general limit.
+        general_rate: the general budget, in requests per second per client over all
+            authenticated routes, counted in fixed windows of ``general_window``
+            seconds (``rate * window`` requests each); ``None``: no general limit.
         general_window: the general budget's window in seconds.
         rate_limits: budget overrides by key (``plays``, ``general``, ``comments``,
             ``likes``, ``reposts``, ``client-credentials-exchange``,

@@ -106,6 +106,17 @@ class TestGroups:
         assert Budget(50, 43200.0) == DEFAULT_BUDGETS["client-credentials-exchange"]
         assert Budget(30, 3600.0) == DEFAULT_BUDGETS["client-credentials-exchange/by-ip"]
 
+    @pytest.mark.parametrize(
+        ("rate", "window", "expected"),
+        [(5, 1.0, Budget(5, 1.0)), (2, 10.0, Budget(20, 10.0)), (0.5, 1.0, Budget(1, 2.0))],
+    )
+    def test_general_rate_becomes_a_budget(
+        self, rate: float, window: float, expected: Budget
+    ) -> None:
+        """general_rate req/s over general_window; slower rates widen the window."""
+        limiter = RateLimiter.create(general_rate=rate, general_window=window)
+        assert expected == limiter.budgets["general"]
+
     def test_window_rolls_by_the_clock(self) -> None:
         """A fixed window starts with its first request and resets when it has passed."""
         now = [0.0]

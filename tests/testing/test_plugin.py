@@ -46,6 +46,8 @@ async def test_fake_is_running(soundcloud_fake):
 async def test_token_fixture(soundcloud_fake, soundcloud_fake_token):
     headers = {"Authorization": f"OAuth {soundcloud_fake_token}"}
     async with aiohttp.ClientSession() as http:
+        async with http.get(soundcloud_fake.url("/me"), headers=headers) as resp:
+            assert soundcloud_fake.world.default_user_urn == (await resp.json())["urn"]
         async with http.post(soundcloud_fake.url("/sign-out"), headers=headers) as resp:
             assert 200 == resp.status
 
