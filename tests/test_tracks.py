@@ -25,6 +25,8 @@ from tests.conftest import BASE
 
 TRACK = {"kind": "track", "urn": "soundcloud:tracks:123", "id": 123, "title": "Flickermood"}
 T = f"{BASE}/tracks/soundcloud:tracks:123"
+CET = dt.timezone(dt.timedelta(hours=1))
+SPAM = {"code": 429, "message": "spam", "spam_warning_urn": "soundcloud:spam-warnings:1"}
 
 
 def sent(mocked: aioresponses, method: str, url: str) -> list[Any]:
