@@ -114,7 +114,8 @@ class TestRate:
             *(admit(a if i % 2 else b, r, times) for i in range(61)),
         )
         elapsed = max(times) - start
-        assert 0.3 <= elapsed < 0.38, elapsed
+        # Never early (the invariant); the upper bound only allows for scheduling noise.
+        assert 0.3 <= elapsed < 0.45, elapsed
 
     async def test_burst(self, r: aioredis.Redis) -> None:
         """A full bucket admits `burst` at once, then one per 1/rate."""
@@ -125,7 +126,7 @@ class TestRate:
             await admit(limiter, r, times)
         assert times[-1] - start < 0.05
         await admit(limiter, r, times)
-        assert 0.09 <= times[-1] - start < 0.15
+        assert 0.09 <= times[-1] - start < 0.2
 
     async def test_waiters_sleep_their_own_time(self, r: aioredis.Redis) -> None:
         """Queued waiters are released one per 1/rate in arrival order, not as a herd."""
@@ -154,7 +155,7 @@ class TestPause:
         times: list[float] = []
         await admit(b, r, times)
         # The pause, then one token's refill: no burst after a pause.
-        assert 0.31 <= times[0] - start < 0.38
+        assert 0.31 <= times[0] - start < 0.45
 
     async def test_queued_reservations_are_shifted(
         self, r: aioredis.Redis, r2: aioredis.Redis
@@ -205,7 +206,9 @@ class TestKeys:
         expected = sorted(
             [a.bucket_key, a.pause_key, b.bucket_key, plays.bucket_key],
         )
-        assert expected == sorted(k.decode() for k in await r.keys("*"))
+        assert expected == sorted(
+            k.decode() if isinstance(k, bytes) else k for k in await r.keys("*")
+        )
 
     async def test_ttls(self, r: aioredis.Redis) -> None:
         """Idle keys expire: the bucket after 3x its refill time (>= 1 s), the pause with it."""
@@ -234,17 +237,17 @@ class TestScript:
 class TestCancellation:
     async def test_cancelled_waiter_gives_back(self, r: aioredis.Redis, r2: aioredis.Redis) -> None:
         """A waiter cancelled while sleeping returns its reservation: the next one waits less."""
-        a = RedisTokenBucket(r, rate=10, burst=1, client_id="app")
-        b = RedisTokenBucket(r2, rate=10, burst=1, client_id="app")
+        a = RedisTokenBucket(r, rate=5, burst=1, client_id="app")
+        b = RedisTokenBucket(r2, rate=5, burst=1, client_id="app")
         await a.acquire()
         with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(a.acquire(), 0.02)  # reserved for +100 ms
+            await asyncio.wait_for(a.acquire(), 0.02)  # reserved for +200 ms
         await a.aclose()  # waits for the refund
         start = await server_now(r)
         times: list[float] = []
         await admit(b, r, times)
-        # Without the refund this would be ~180 ms.
-        assert times[0] - start < 0.12
+        # About 180 ms with the refund; about 380 ms without it.
+        assert times[0] - start < 0.28
 
     async def test_cancelled_during_round_trip(self, r: aioredis.Redis) -> None:
         """A reservation whose answer arrives after its caller was cancelled is refunded."""
@@ -288,7 +291,7 @@ class TestUnavailable:
                 start = loop.time()
                 for _ in range(3):  # local bucket: 10/s, burst 1
                     await limiter.acquire()
-                assert 0.19 <= loop.time() - start < 0.3
+                assert 0.19 <= loop.time() - start < 0.35
                 assert limiter.local
                 assert 3 == limiter.local_acquired
                 with redis_server(port):
