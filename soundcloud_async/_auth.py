@@ -574,8 +574,8 @@ class ClientCredentials(_TransportHolder):
         held = self._held
         if held is not None and used is not None and held.header != used:
             return True  # already replaced by another task: retry with the new one
-        if held is not None and held is self._held:
-            self._held = None
+        # The token the server refused is dropped, so every caller waits for a new one.
+        self._held = None
         await self._flight.run(self._obtain)
         return True
 
