@@ -5,7 +5,17 @@ The public surface is re-exported here; everything in ``_modules`` is private.
 
 from __future__ import annotations
 
-from soundcloud_async._auth import Auth, StaticToken
+from soundcloud_async._auth import (
+    Auth,
+    AuthorizationCodeFlow,
+    AuthorizationRequest,
+    ClientCredentials,
+    JSONFileTokenStore,
+    MemoryTokenStore,
+    RefreshingToken,
+    StaticToken,
+    TokenStore,
+)
 from soundcloud_async._backoff import RetryBudget, RetryPolicy
 from soundcloud_async._client import DEFAULT_BASE_URL, SoundCloud
 from soundcloud_async._errors import (
@@ -43,6 +53,7 @@ from soundcloud_async._version import __version__
 from soundcloud_async.models import (
     Comment,
     Me,
+    OAuthToken,
     Playlist,
     Streams,
     Track,
@@ -56,8 +67,11 @@ __all__ = [
     "APIError",
     "Auth",
     "AuthError",
+    "AuthorizationCodeFlow",
+    "AuthorizationRequest",
     "BadRequest",
     "Checkpoint",
+    "ClientCredentials",
     "ClientStateError",
     "Comment",
     "ConnectError",
@@ -67,8 +81,11 @@ __all__ = [
     "Forbidden",
     "InvalidArgument",
     "InvalidURN",
+    "JSONFileTokenStore",
     "Me",
+    "MemoryTokenStore",
     "NotFound",
+    "OAuthToken",
     "Page",
     "PaginationError",
     "Paginator",
@@ -76,6 +93,7 @@ __all__ = [
     "RateLimitWait",
     "RateLimited",
     "RateLimiter",
+    "RefreshingToken",
     "RequestSent",
     "RequestTimeout",
     "ResponseReceived",
@@ -89,6 +107,7 @@ __all__ = [
     "Stats",
     "Streams",
     "TokenBucket",
+    "TokenStore",
     "Track",
     "TransportError",
     "URNLike",

@@ -27,7 +27,9 @@ class TestExports:
     def test_surface(self) -> None:
         """The exact public surface."""
         expected = {
-            "APIError", "Auth", "AuthError", "BadRequest", "Checkpoint", "ClientStateError",
+            "APIError", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
+            "ClientCredentials", "JSONFileTokenStore", "MemoryTokenStore", "OAuthToken",
+            "RefreshingToken", "TokenStore", "BadRequest", "Checkpoint", "ClientStateError",
             "Comment", "ConnectError", "ConnectionLost", "DEFAULT_BASE_URL", "DecodeError",
             "EventHooks", "Forbidden", "InvalidArgument", "InvalidURN", "Me", "NotFound",
             "Page", "PaginationError", "Paginator", "Playlist", "RateLimitWait", "RateLimited",
