@@ -48,9 +48,12 @@ from soundcloud_async._events import (
 )
 from soundcloud_async._pagination import Checkpoint, Page, Paginator
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket, Unlimited
+from soundcloud_async._resources._params import Range
 from soundcloud_async._urn import URN, URNLike
 from soundcloud_async._version import __version__
 from soundcloud_async.models import (
+    Activities,
+    Activity,
     Comment,
     Me,
     OAuthToken,
@@ -65,6 +68,8 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "URN",
     "APIError",
+    "Activities",
+    "Activity",
     "Auth",
     "AuthError",
     "AuthorizationCodeFlow",
@@ -90,6 +95,7 @@ __all__ = [
     "PaginationError",
     "Paginator",
     "Playlist",
+    "Range",
     "RateLimitWait",
     "RateLimited",
     "RateLimiter",

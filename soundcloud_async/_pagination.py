@@ -32,7 +32,12 @@ import attrs
 import orjson
 from yarl import URL
 
-from soundcloud_async._errors import DecodeError, InvalidArgument, PaginationError
+from soundcloud_async._errors import (
+    SECRET_PARAMS,
+    DecodeError,
+    InvalidArgument,
+    PaginationError,
+)
 
 if TYPE_CHECKING:
     from soundcloud_async._http import Transport
@@ -91,6 +96,8 @@ class Page(Generic[T]):
     items: list[T]
     url: str
     next_href: str | None
+    #: ``/me/activities``-style pages link to newer items for polling.
+    future_href: str | None = None
 
 
 def validate_limit(limit: int) -> int:
@@ -149,7 +156,14 @@ class Paginator(Generic[T]):
             self._next_url: str | None = str(URL(path).update_query(first))
             skip = 0
         else:
-            self._next_url, skip = resume_from.url, resume_from.skip
+            # Checkpoints hold no secrets (consumer_key…): the first request's
+            # parameters are put back, as for a next_href that dropped them.
+            self._next_url = (
+                None
+                if resume_from.url is None
+                else self._restore(URL(resume_from.url, encoded=True))
+            )
+            skip = resume_from.skip
         self._skip = skip
         self._buffer: list[T] = []
         self._index = 0
@@ -167,8 +181,8 @@ class Paginator(Generic[T]):
     def checkpoint(self) -> Checkpoint:
         """The resume point after everything handed out so far."""
         if self._index < len(self._buffer) and self._page_url is not None:
-            return Checkpoint(self._page_url, self._index)
-        return Checkpoint(self._next_url, self._skip)
+            return Checkpoint(_without_secrets(self._page_url), self._index)
+        return Checkpoint(_without_secrets(self._next_url), self._skip)
 
     @property
     def pages_fetched(self) -> int:
@@ -241,7 +255,9 @@ class Paginator(Generic[T]):
             transport = self._transport()
             response = await transport.request("GET", url)
             self._pages_fetched += 1
-            raw_items, next_href = _split_page(response.data, response.url, response.status)
+            raw_items, next_href, future_href = _split_page(
+                response.data, response.url, response.status
+            )
             self._remember(response.url)
             try:
                 next_url = self._follow(next_href, transport) if next_href else None
@@ -266,7 +282,7 @@ class Paginator(Generic[T]):
             if self._pending_error is not None:
                 self._skip = len(raw_items)
             if items:
-                return Page(items, url, next_url)
+                return Page(items, url, next_url, future_href)
             if next_url is not None:
                 empty_in_a_row += 1
                 if empty_in_a_row > self._max_empty:
@@ -275,7 +291,7 @@ class Paginator(Generic[T]):
                         f" (raise max_empty_pages to allow more)"
                     )
             elif self._mode == "pages":
-                return Page(items, url, None)
+                return Page(items, url, None, future_href)
         return None
 
     def _remember(self, url: str) -> None:
@@ -305,6 +321,15 @@ class Paginator(Generic[T]):
             )
             base = transport.base
             url = url.with_scheme(base.scheme).with_host(base.host or "").with_port(base.port)
+        text = self._restore(url)
+        if _loop_key(text) in self._recent_set:
+            raise PaginationError(
+                "next_href repeats a page already fetched (a pagination loop); stopping"
+            )
+        return text
+
+    def _restore(self, url: URL) -> str:
+        """``url`` with the first request's parameters it lacks put back."""
         query = url.query
         missing = {
             k: v
@@ -315,12 +340,7 @@ class Paginator(Generic[T]):
             missing["limit"] = self._first_params["limit"]
         if missing:
             url = url.extend_query(missing)
-        text = str(url)
-        if _loop_key(text) in self._recent_set:
-            raise PaginationError(
-                "next_href repeats a page already fetched (a pagination loop); stopping"
-            )
-        return text
+        return str(url)
 
 
 class _PageIterator(Generic[T]):
@@ -350,9 +370,9 @@ def _loop_key(url: str) -> str:
     return f"{parsed.path}?{'&'.join(sorted(parsed.raw_query_string.split('&')))}"
 
 
-def _split_page(data: Any, url: str, status: int) -> tuple[list[Any], str | None]:
+def _split_page(data: Any, url: str, status: int) -> tuple[list[Any], str | None, str | None]:
     if isinstance(data, list):
-        return data, None
+        return data, None, None
     if isinstance(data, Mapping):
         collection = data.get("collection")
         if collection is None:
@@ -361,11 +381,26 @@ def _split_page(data: Any, url: str, status: int) -> tuple[list[Any], str | None
             raise DecodeError(
                 "a page's collection is not a list", method="GET", url=url, status=status
             )
-        next_href = data.get("next_href")
-        return collection, next_href if isinstance(next_href, str) and next_href else None
+        return collection, _href(data, "next_href"), _href(data, "future_href")
     raise DecodeError(
         f"expected a page (an object with a collection), got {type(data).__name__}",
         method="GET",
         url=url,
         status=status,
     )
+
+
+def _href(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) and value else None
+
+
+def _without_secrets(url: str | None) -> str | None:
+    """Drop secret query parameters (a legacy ``consumer_key``) from a stored URL."""
+    if url is None or "?" not in url:
+        return url
+    parsed = URL(url, encoded=True)
+    if not any(key.lower() in SECRET_PARAMS for key in parsed.query):
+        return url
+    kept = [(k, v) for k, v in parsed.query.items() if k.lower() not in SECRET_PARAMS]
+    return str(parsed.with_query(kept))

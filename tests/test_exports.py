@@ -27,7 +27,7 @@ class TestExports:
     def test_surface(self) -> None:
         """The exact public surface."""
         expected = {
-            "APIError", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
+            "APIError", "Activities", "Activity", "Range", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
             "ClientCredentials", "JSONFileTokenStore", "MemoryTokenStore", "OAuthToken",
             "RefreshingToken", "TokenStore", "BadRequest", "Checkpoint", "ClientStateError",
             "Comment", "ConnectError", "ConnectionLost", "DEFAULT_BASE_URL", "DecodeError",

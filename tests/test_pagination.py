@@ -365,3 +365,29 @@ class TestResources:
         assert list(range(10)) == got
         rest = await paginate(client, limit=10, resume_from=paginator.checkpoint).collect()
         assert list(range(10, 20)) == rest
+
+
+class TestSecretsAndFutureHref:
+    """Checkpoints carry no secrets; activity pages expose future_href."""
+
+    async def test_checkpoint_without_consumer_key(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """A legacy consumer_key is kept out of the checkpoint and put back on resume."""
+        server = PagedServer(list(range(20)))
+        serve(mocked, server)
+        first = paginate(client, limit=10, params={"consumer_key": "key-123"})
+        head = [await first.__anext__() for _ in range(12)]
+        saved = first.checkpoint.dumps()
+        assert "key-123" not in saved
+        again = paginate(client, limit=10, params={"consumer_key": "key-123"}, resume_from=saved)
+        rest = await again.collect()
+        assert list(range(20)) == head + rest
+        assert "key-123" == server.seen[-1].query["consumer_key"]
+
+    async def test_future_href(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """A page's future_href is handed out with the page."""
+        future = f"{BASE}{PATH}?uuid[to]=abc"
+        mocked.get(ANY_FOLLOWERS, payload={"collection": [{"n": 1}], "future_href": future})
+        pages = [page async for page in paginate(client).pages()]
+        assert [future] == [page.future_href for page in pages]
