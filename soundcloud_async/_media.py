@@ -31,7 +31,6 @@ import io
 import os
 import tempfile
 from collections.abc import (
-    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Callable,
@@ -187,41 +186,68 @@ class UploadFile:
                 url="(upload)",
             )
 
-    async def chunks(self) -> AsyncGenerator[bytes, None]:
-        """The bytes, chunk by chunk, from the start (for replayable sources)."""
-        kind = self._kind
-        loop = asyncio.get_running_loop()
-        if kind == "bytes":
-            view: memoryview = self._source
-            for offset in range(0, view.nbytes, CHUNK_SIZE):
-                yield bytes(view[offset : offset + CHUNK_SIZE])
-        elif kind == "path":
-            f = await loop.run_in_executor(None, open, self._source, "rb")
-            try:
-                while chunk := await loop.run_in_executor(None, f.read, CHUNK_SIZE):
-                    yield chunk
-            finally:
-                await loop.run_in_executor(None, f.close)
-        elif kind in ("seekable", "stream"):
-            f = self._source
-            if kind == "seekable":
-                await loop.run_in_executor(None, f.seek, self._start)
-            while True:
-                chunk = await loop.run_in_executor(None, f.read, CHUNK_SIZE)
-                if not chunk:
-                    break
-                self.started = True
-                yield _as_bytes(chunk)
-        else:
-            if self._aiter is None:
-                self._aiter = aiter(self._source)
-            async for chunk in self._aiter:
-                self.started = True
-                yield _as_bytes(chunk)
+    def reader(self) -> _Reader:
+        """A reader of the bytes from the start (for replayable sources).
+
+        A path is opened here, synchronously (opening is quick), so that the handle
+        exists only inside the ``try`` that closes it: a write cancelled or abandoned
+        mid-way (the server answered early) still closes the file.
+        """
+        if self._kind == "path":
+            return _Reader(self, _open_binary(self._source))
+        if self._kind == "seekable":
+            self._source.seek(self._start)
+        if self._kind == "aiter" and self._aiter is None:
+            self._aiter = aiter(self._source)
+        return _Reader(self, None)
 
     def payload(self, counter: _Counter) -> _FilePayload:
         """A fresh aiohttp payload reading this file and counting into ``counter``."""
         return _FilePayload(self, counter)
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    return open(path, "rb")
+
+
+class _Reader:
+    """Reads one attempt's bytes of an :class:`UploadFile`; ``b""`` at the end."""
+
+    __slots__ = ("_file", "_offset", "_upload")
+
+    def __init__(self, upload: UploadFile, file: IO[bytes] | None) -> None:
+        self._upload = upload
+        self._file = file
+        self._offset = 0
+
+    async def read(self) -> bytes:
+        upload = self._upload
+        kind = upload._kind
+        if kind == "bytes":
+            view: memoryview = upload._source
+            chunk = bytes(view[self._offset : self._offset + CHUNK_SIZE])
+            self._offset += len(chunk)
+            return chunk
+        loop = asyncio.get_running_loop()
+        if kind == "path":
+            assert self._file is not None
+            return await loop.run_in_executor(None, self._file.read, CHUNK_SIZE)
+        if kind in ("seekable", "stream"):
+            chunk = _as_bytes(await loop.run_in_executor(None, upload._source.read, CHUNK_SIZE))
+        else:
+            assert upload._aiter is not None
+            chunk = b""
+            async for item in upload._aiter:
+                chunk = _as_bytes(item)
+                if chunk:
+                    break
+        if chunk:
+            upload.started = True
+        return chunk
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
 
 
 def _as_bytes(chunk: object) -> bytes:
@@ -271,8 +297,9 @@ class _FilePayload(Payload):
         self, writer: AbstractStreamWriter, content_length: int | None
     ) -> None:
         remaining = content_length
-        async with contextlib.aclosing(self._upload.chunks()) as chunks:
-            async for chunk in chunks:
+        reader = self._upload.reader()
+        try:
+            while chunk := await reader.read():
                 if remaining is not None:
                     if remaining <= 0:
                         break
@@ -280,6 +307,8 @@ class _FilePayload(Payload):
                     remaining -= len(chunk)
                 await writer.write(chunk)
                 self._counter.advance(len(chunk))
+        finally:
+            reader.close()
 
 
 def multipart_factory(
