@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import glob
+import os
+
 import nox
 
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+
+# pyenv installs every version but exposes only its global one: put the others on PATH
+# so nox finds python3.10 ... python3.13.
+for _bin in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.1[0-3].*/bin"))):
+    if _bin not in os.environ.get("PATH", ""):
+        os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
 
 nox.options.sessions = ["tests", "lint", "typing"]
 nox.options.reuse_existing_virtualenvs = True

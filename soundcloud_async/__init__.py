@@ -48,18 +48,25 @@ from soundcloud_async._events import (
 )
 from soundcloud_async._pagination import Checkpoint, Page, Paginator
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket, Unlimited
-from soundcloud_async._resources._params import Range
+from soundcloud_async._ratelimit_redis import RateLimiterUnavailable, RedisTokenBucket
+from soundcloud_async._resources._params import DateRange, IntRange, Range
 from soundcloud_async._urn import URN, URNLike
 from soundcloud_async._version import __version__
 from soundcloud_async.models import (
     Activities,
     Activity,
     Comment,
+    CommentCreate,
     Me,
     OAuthToken,
     Playlist,
+    PlaylistCreate,
+    PlaylistUpdate,
+    Storefront,
+    StorefrontUpdate,
     Streams,
     Track,
+    TrackMetadata,
     User,
     WebProfile,
 )
@@ -79,11 +86,14 @@ __all__ = [
     "ClientCredentials",
     "ClientStateError",
     "Comment",
+    "CommentCreate",
     "ConnectError",
     "ConnectionLost",
+    "DateRange",
     "DecodeError",
     "EventHooks",
     "Forbidden",
+    "IntRange",
     "InvalidArgument",
     "InvalidURN",
     "JSONFileTokenStore",
@@ -95,10 +105,14 @@ __all__ = [
     "PaginationError",
     "Paginator",
     "Playlist",
+    "PlaylistCreate",
+    "PlaylistUpdate",
     "Range",
     "RateLimitWait",
     "RateLimited",
     "RateLimiter",
+    "RateLimiterUnavailable",
+    "RedisTokenBucket",
     "RefreshingToken",
     "RequestSent",
     "RequestTimeout",
@@ -111,10 +125,13 @@ __all__ = [
     "SoundCloudError",
     "StaticToken",
     "Stats",
+    "Storefront",
+    "StorefrontUpdate",
     "Streams",
     "TokenBucket",
     "TokenStore",
     "Track",
+    "TrackMetadata",
     "TransportError",
     "URNLike",
     "Unauthorized",

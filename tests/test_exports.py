@@ -27,7 +27,9 @@ class TestExports:
     def test_surface(self) -> None:
         """The exact public surface."""
         expected = {
-            "APIError", "Activities", "Activity", "Range", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
+            "APIError", "CommentCreate", "DateRange", "IntRange", "PlaylistCreate",
+            "PlaylistUpdate", "RateLimiterUnavailable", "RedisTokenBucket", "Storefront",
+            "StorefrontUpdate", "TrackMetadata", "Activities", "Activity", "Range", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
             "ClientCredentials", "JSONFileTokenStore", "MemoryTokenStore", "OAuthToken",
             "RefreshingToken", "TokenStore", "BadRequest", "Checkpoint", "ClientStateError",
             "Comment", "ConnectError", "ConnectionLost", "DEFAULT_BASE_URL", "DecodeError",

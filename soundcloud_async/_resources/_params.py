@@ -28,7 +28,7 @@ __all__ = [
     "urns_param",
 ]
 
-AccessFilter: TypeAlias = "Access | str | Sequence[Access | str]"
+AccessFilter: TypeAlias = Access | str | Sequence[Access | str]
 SortOrder = Literal["asc", "desc"]
 _ACCESS_VALUES = frozenset(a.value for a in Access)
 
@@ -62,8 +62,8 @@ def _check_order(low: Any, high: Any) -> None:
             raise InvalidArgument(f"range low {low!r} is above high {high!r}")
 
 
-IntRange: TypeAlias = "Range[int] | tuple[int | None, int | None]"
-DateRange: TypeAlias = "Range[dt.datetime] | tuple[dt.datetime | None, dt.datetime | None]"
+IntRange: TypeAlias = Range[int] | tuple[int | None, int | None]
+DateRange: TypeAlias = Range[dt.datetime] | tuple[dt.datetime | None, dt.datetime | None]
 
 
 def _format_range_end(name: str, value: object) -> str:
