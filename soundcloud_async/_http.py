@@ -234,9 +234,16 @@ class Transport:
         method = method.upper()
         url = self.url_for(path_or_url)
         if params:
-            url = url.update_query(_query(params))
+            query = _query(params)
+            if query:  # all-None params (an unset option) leave the URL as it is
+                url = url.update_query(query)
         url_text = str(url)
-        send_auth = authenticate and self.auth is not None and self.same_origin(url)
+        # A path is joined to the base URL, so only an absolute URL needs the origin check.
+        send_auth = (
+            authenticate
+            and self.auth is not None
+            and (not path_or_url.startswith(("http://", "https://")) or self.same_origin(url))
+        )
         hooks, stats, clock = self.hooks, self.stats, self.clock
         start = clock()
         attempt = 0
