@@ -114,8 +114,9 @@ class TestRate:
             *(admit(a if i % 2 else b, r, times) for i in range(61)),
         )
         elapsed = max(times) - start
-        # Never early (the invariant); the upper bound only allows for scheduling noise.
-        assert 0.3 <= elapsed < 0.45, elapsed
+        # Never early: that is the invariant. The upper bound only catches a limiter
+        # that is far too slow; it leaves room for a loaded 2-core machine's scheduling.
+        assert 0.3 <= elapsed < 0.75, elapsed
 
     async def test_burst(self, r: aioredis.Redis) -> None:
         """A full bucket admits `burst` at once, then one per 1/rate."""
