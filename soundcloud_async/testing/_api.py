@@ -129,6 +129,8 @@ _LICENSES: Final = frozenset(
 _EMBEDDABLE: Final = frozenset({"all", "me", "none"})
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Renders a page of keys into comma-separated JSON pieces (filtering as it goes).
+Batch = Callable[[list[int]], list[bytes]]
 
 _ERRORS: Final[dict[int, type[web.HTTPError]]] = {
     400: web.HTTPBadRequest,
@@ -351,8 +353,12 @@ class _Api:
         accept: Callable[[int], bool] | None = None,
         scan_budget: int | None = None,
         paging: _Paging | None = None,
+        batch: Batch | None = None,
     ) -> web.Response:
-        """A collection page: paging, then filtering (``keep``), faults, links, body."""
+        """A collection page: paging, then filtering (``keep``), faults, links, body.
+
+        ``batch`` (the fast path) renders and filters a whole page of keys at once.
+        """
         pg = paging or _paging(request)
         start = Cursor(1 << 62) if newest_first else Cursor(0)
         page = coll.page(
@@ -363,7 +369,9 @@ class _Api:
             accept=accept,
             scan_budget=scan_budget,
         )
-        return self.render_page(request, pg, page, render, keep, array_ok, size_param, start=start)
+        return self.render_page(
+            request, pg, page, render, keep, array_ok, size_param, start=start, batch=batch
+        )
 
     def render_page(
         self,
@@ -377,6 +385,7 @@ class _Api:
         *,
         future: Cursor | None = None,
         start: Cursor | None = None,
+        batch: Batch | None = None,
     ) -> web.Response:
         fault = request.get(PAGE_FAULT_KEY)
         keys = page.keys
@@ -385,7 +394,10 @@ class _Api:
             keys = []
             here = pg.cursor or start or Cursor(-1)
             nxt = Cursor(here.position, here.floor, here.variant + 1)
-        items = [render(k) for k in keys if keep is None or keep(k)]
+        if batch is not None:
+            pieces = batch(keys)
+        else:
+            pieces = _join_items([render(k) for k in keys if keep is None or keep(k)])
         next_href = None if nxt is None else self.href(request, nxt, pg.limit, size_param)
         if fault == "repeat_next":
             next_href = str(request.url)
@@ -393,8 +405,8 @@ class _Api:
             parts = urlsplit(next_href)
             next_href = f"{FOREIGN_HOST}{parts.path}?{parts.query}"
         if not pg.linked and array_ok:
-            return _bytes_response(b"".join([b"[", *_join_items(items), b"]"]))
-        body = [b'{"collection":[', *_join_items(items), b'],"next_href":', orjson.dumps(next_href)]
+            return _bytes_response(b"".join([b"[", *pieces, b"]"]))
+        body = [b'{"collection":[', *pieces, b'],"next_href":', orjson.dumps(next_href)]
         if future is not None:
             body += [
                 b',"future_href":',
@@ -459,9 +471,41 @@ class _Api:
             coll,
             self.tracks_renderer(viewer),
             newest_first=newest_first,
-            keep=self.track_filter(viewer, access),
             array_ok=array_ok,
+            batch=self.tracks_batch(viewer, access),
         )
+
+    def tracks_batch(
+        self,
+        viewer: int | None,
+        access: frozenset[str],
+        *,
+        favorites: bool = False,
+        extra: Callable[[int], bool] | None = None,
+    ) -> Batch:
+        """The hot path: filter (visibility, ``access``) and join cached track JSON."""
+        w = self.world
+        allowed = frozenset(i for i, n in enumerate(_ACCESS_NAMES) if n in access)
+        liked: set[int] = set()
+        if favorites and viewer is not None:
+            liked = set(w.liked_tracks(viewer).live_keys())
+        meta, visible, json = w.track_meta, w.track_visible, w.track_bytes
+
+        def batch(keys: list[int]) -> list[bytes]:
+            out: list[bytes] = []
+            for t in keys:
+                m = meta(t)
+                if m.access not in allowed or (not m.public and not visible(t, viewer)):
+                    continue
+                if extra is not None and not extra(t):
+                    continue
+                out.append(json(t, t in liked) if liked else json(t))
+                out.append(b",")
+            if out:
+                out.pop()
+            return out
+
+        return batch
 
     def users_page(
         self, request: web.Request, coll: Collection, *, size_param: str = "limit"
@@ -691,22 +735,26 @@ class _Api:
                     created=ranges["created_at"],
                 )
 
-        base_keep = self.track_filter(None, access)
-        if flt == "streamable" or flt == "downloadable":
+        extra = None
+        if flt in ("streamable", "downloadable"):
             prop = flt
 
-            def keep(t: int) -> bool:
-                return base_keep(t) and bool(w.track_dict(t)[prop])
-        else:
-            keep = base_keep
+            def extra(t: int) -> bool:
+                return bool(w.track_dict(t)[prop])
+
+        elif flt != "private":
+
+            def extra(t: int) -> bool:
+                return w.track_meta(t).public  # search lists public tracks only
+
         return self.page_response(
             request,
             w.all_tracks(),
             self.tracks_renderer(viewer, favorites=True),
-            keep=keep,
             array_ok=True,
             accept=accept,
             scan_budget=_SEARCH_SCAN if accept is not None else None,
+            batch=self.tracks_batch(viewer, access, favorites=True, extra=extra),
         )
 
     async def search_users(self, request: web.Request) -> web.Response:

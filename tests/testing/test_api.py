@@ -701,7 +701,12 @@ class TestLegacy:
         user = await api.get(f"/users/{w.user_id(1)}/tracks.json", user=CLIENT)
         group = await api.get(f"/groups/{w.group_id(0)}/tracks.json?limit=5")
         missing = await api.get("/groups/1/tracks.json")
-        assert (200, 200, 5, 404) == (me.status, user.status, len(group.json), missing.status)
+        assert (200, 200, True, 404) == (
+            me.status,
+            user.status,
+            0 < len(group.json) <= 5,
+            missing.status,
+        )
         assert len(me.json) > len(user.json)
 
     async def test_legacy_upload(self, api: FakeApi) -> None:
