@@ -552,7 +552,12 @@ class TestConformance:
         """The operation answers its expected status with a body valid per the spec."""
         kind, api = server
         if kind == "routes" and (call.method, call.spec_path) in HARNESS_ONLY:
-            pytest.skip("served by the harness; checked on the product")
+            # The routes-only app leaves these to the harness (checked on the product).
+            ctx = Ctx(api.world)
+            call.setup(ctx)
+            reply = await api.call(call.method, call.path(ctx), **call.options(ctx))
+            assert 404 == reply.status
+            return
         load_spec()
         ctx = Ctx(api.world)
         call.setup(ctx)
