@@ -374,6 +374,7 @@ async def _crawl(sc: SoundCloud, args: argparse.Namespace, seed: str, *, title: 
 async def _run_with_signals(crawler: Crawler, progress: Progress, *, quiet: bool) -> bool:
     """Run the crawl until it ends or SIGINT/SIGTERM arrives; whether it was interrupted."""
     interrupted = False
+    failure: SoundCloudError | None = None
     with anyio.CancelScope() as scope:
         async with anyio.create_task_group() as tg:
 
@@ -389,8 +390,14 @@ async def _run_with_signals(crawler: Crawler, progress: Progress, *, quiet: bool
                 tg.start_soon(watch_signals)
             if not quiet:
                 tg.start_soon(progress.run)
-            await crawler.run()
+            try:
+                await crawler.run()
+            except SoundCloudError as exc:
+                # Raised out of the task group it would come wrapped in an ExceptionGroup.
+                failure = exc
             tg.cancel_scope.cancel()
+    if failure is not None:
+        raise failure
     return interrupted
 
 
