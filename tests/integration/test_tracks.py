@@ -34,6 +34,14 @@ async def some_tracks(sc: SoundCloud, n: int = 3) -> list[str]:
     return [str(t.urn) async for t in sc.tracks.iter_search(max_items=n)]
 
 
+async def commentable_track(sc: SoundCloud) -> str:
+    """The URN of the first track a search returns that takes comments."""
+    async for track in sc.tracks.iter_search(limit=50):
+        if track.commentable:
+            return str(track.urn)
+    pytest.fail("no commentable track in the world")
+
+
 @pytest.fixture
 async def spam_fake() -> AsyncIterator[FakeSoundCloud]:
     """A fake whose spam rule blocks the second comment."""
@@ -135,7 +143,7 @@ class TestWrites:
 
     async def test_comment_with_timestamp(self, sc: SoundCloud) -> None:
         """A comment is stored with its position in the track."""
-        (urn,) = await some_tracks(sc, 1)
+        urn = await commentable_track(sc)
         comment = await sc.tracks.comment(urn, "the drop!", timestamp_ms=61_500)
         assert ("the drop!", 61_500) == (comment.body, comment.timestamp)
         newest = await sc.tracks.iter_comments(urn, max_items=1).collect()
@@ -149,7 +157,7 @@ class TestWrites:
             rate_limiter=Unlimited(),
             retry=RetryPolicy(wait=False),
         ) as sc:
-            (urn,) = await some_tracks(sc, 1)
+            urn = await commentable_track(sc)
             await sc.tracks.comment(urn, "first")
             with pytest.raises(RateLimited) as info:
                 await sc.tracks.comment(urn, "second")
