@@ -168,6 +168,9 @@ class Paginator(Generic[T]):
         self._buffer: list[T] = []
         self._index = 0
         self._page_url: str | None = None
+        # How many items of the current page were skipped before the buffer (a resume).
+        self._page_offset = 0
+        self._fetched_offset = 0
         self._yielded = 0
         self._pages_fetched = 0
         self._recent: deque[str] = deque(maxlen=_LOOP_WINDOW)
@@ -181,7 +184,8 @@ class Paginator(Generic[T]):
     def checkpoint(self) -> Checkpoint:
         """The resume point after everything handed out so far."""
         if self._index < len(self._buffer) and self._page_url is not None:
-            return Checkpoint(_without_secrets(self._page_url), self._index)
+            # Positions count from the page's start, skipped items included.
+            return Checkpoint(_without_secrets(self._page_url), self._page_offset + self._index)
         return Checkpoint(_without_secrets(self._next_url), self._skip)
 
     @property
@@ -208,6 +212,7 @@ class Paginator(Generic[T]):
             if page is None:
                 raise StopAsyncIteration
             self._buffer, self._index, self._page_url = page.items, 0, page.url
+            self._page_offset = self._fetched_offset
         item = self._buffer[self._index]
         self._index += 1
         self._yielded += 1
@@ -240,6 +245,7 @@ class Paginator(Generic[T]):
             if len(page.items) > room:
                 # Keep the checkpoint exact: the rest of this page is still to come.
                 self._buffer, self._index, self._page_url = page.items, room, page.url
+                self._page_offset = self._fetched_offset
                 page = Page(page.items[:room], page.url, page.next_href)
         self._yielded += len(page.items)
         return page
@@ -275,6 +281,7 @@ class Paginator(Generic[T]):
                     url=response.url,
                     status=response.status,
                 ) from exc
+            self._fetched_offset = self._skip
             if self._skip:
                 items = items[self._skip :]
                 self._skip = 0

@@ -391,3 +391,22 @@ class TestSecretsAndFutureHref:
         mocked.get(ANY_FOLLOWERS, payload={"collection": [{"n": 1}], "future_href": future})
         pages = [page async for page in paginate(client).pages()]
         assert [future] == [page.future_href for page in pages]
+
+
+class TestResumeTwice:
+    """A checkpoint taken inside the first page after a resume counts the skipped items."""
+
+    @pytest.mark.parametrize("take", [1, 2, 5])
+    async def test_resume_from_a_resumed_paginator(
+        self, take: int, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Resuming at item 3 and stopping after `take` more resumes at 3 + take."""
+        server = PagedServer(list(range(25)))
+        serve(mocked, server)
+        first = paginate(client, limit=10)
+        head = [await first.__anext__() for _ in range(3)]
+        second = paginate(client, limit=10, resume_from=first.checkpoint)
+        middle = [await second.__anext__() for _ in range(take)]
+        assert 3 + take == second.checkpoint.skip
+        rest = await paginate(client, limit=10, resume_from=second.checkpoint).collect()
+        assert list(range(25)) == head + middle + rest
