@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -100,7 +101,14 @@ async def _serve(args: argparse.Namespace) -> None:
             "Press Ctrl-C to stop.",
         ]
         print("\n".join(lines), flush=True)
-        await asyncio.Event().wait()
+        stop = asyncio.Event()
+        # SIGTERM (and SIGINT, which a background job may have inherited as ignored)
+        # stop the server cleanly; Windows has no add_signal_handler.
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
