@@ -50,3 +50,10 @@ def bench(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_converter.py")
     session.run("python", "benchmarks/bench_ratelimit.py")
     session.run("python", "benchmarks/bench_fake_server.py")
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install the package and crawl a local fake SoundCloud with live progress."""
+    session.install("-e", ".")
+    session.run("soundcloud-async", "demo", *session.posargs)

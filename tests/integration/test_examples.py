@@ -76,3 +76,63 @@ class TestWebBackend:
             await runner.cleanup()
         assert 1 == fake.count("POST", "/sign-out")
         assert fake.count("GET", "/me") >= 1
+
+
+class TestCrawlerExample:
+    """examples/crawler.py crawls the fake into SQLite and resumes to the same result."""
+
+    async def test_crawl(
+        self, fake: FakeSoundCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Two follow-hops from the default user store users, tracks and playlists."""
+        example = load_example(
+            "crawler",
+            monkeypatch,
+            {"SOUNDCLOUD_ACCESS_TOKEN": fake.issue_token(), "SOUNDCLOUD_API": fake.base_url},
+        )
+        out = str(tmp_path / "crawl.sqlite")
+        objects = await example.crawl(fake.world.default_user_urn, out=out, depth=1, rate=2000)
+        assert {"user", "track", "playlist"} <= set(objects)
+        again = await example.crawl(fake.world.default_user_urn, out=out, depth=1, rate=2000)
+        assert objects == again
+
+
+class TestBotExample:
+    """examples/bot.py answers pasted links, and reports spam blocks instead of retrying."""
+
+    async def test_answers(
+        self, fake: FakeSoundCloud, sc: object, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A track link gets title and stream; a user link, a profile; junk, a hint."""
+        from soundcloud_async import SoundCloud
+
+        assert isinstance(sc, SoundCloud)
+        example = load_example("bot", monkeypatch, {})
+        me = await sc.me.get()
+        (track,) = await sc.users.iter_tracks(
+            me.urn or "", access="playable", max_items=1
+        ).collect()
+        reply = await example.answer(sc, track.permalink_url or "")
+        assert reply.startswith(f"{track.title} by {me.username}")
+        assert fake.base_url in reply
+        assert (await example.answer(sc, me.permalink_url or "")).startswith(me.username or "")
+        assert "doesn't look like" in await example.answer(sc, "https://example.com/x")
+
+    async def test_spam_block(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A spam-warning 429 on the like becomes a polite message."""
+        from soundcloud_async import RetryPolicy, SoundCloud, Unlimited
+
+        example = load_example("bot", monkeypatch, {})
+        async with (
+            FakeSoundCloud(seed=1, spam_after=0) as spammy,
+            SoundCloud(
+                spammy.issue_token(),
+                base_url=spammy.base_url,
+                rate_limiter=Unlimited(),
+                retry=RetryPolicy(wait=False),
+            ) as sc,
+        ):
+            me = await sc.me.get()
+            (track,) = await sc.users.iter_tracks(me.urn or "", max_items=1).collect()
+            reply = await example.answer(sc, track.permalink_url or "", like=True)
+        assert "spamming" in reply
