@@ -45,11 +45,12 @@ def typing(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks; each prints its figures against a baseline from the same run."""
+    """Run the benchmarks (short, ~2 min); each prints ratios against baselines from the same run.
+
+    Pass ``-- --full`` for the full-length runs recorded in benchmarks/RESULTS.md.
+    """
     session.install("-e", ".[test,bench]")
-    session.run("python", "benchmarks/bench_converter.py")
-    session.run("python", "benchmarks/bench_ratelimit.py")
-    session.run("python", "benchmarks/bench_fake_server.py")
+    session.run("python", "benchmarks/run_all.py", *session.posargs)
 
 
 @nox.session
