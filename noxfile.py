@@ -30,7 +30,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style and formatting with ruff (check + format --check)."""
     session.install("ruff>=0.5")
-    session.run("ruff", "check", "soundcloud_async", "tests", "benchmarks", "noxfile.py")
+    session.run(
+        "ruff", "check", "soundcloud_async", "tests", "benchmarks", "examples", "noxfile.py"
+    )
     session.run(
         "ruff", "format", "--check", "soundcloud_async", "tests", "benchmarks", "noxfile.py"
     )

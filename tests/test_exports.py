@@ -27,18 +27,20 @@ class TestExports:
     def test_surface(self) -> None:
         """The exact public surface."""
         expected = {
-            "APIError", "CommentCreate", "DateRange", "IntRange", "PlaylistCreate",
-            "PlaylistUpdate", "RateLimiterUnavailable", "RedisTokenBucket", "Storefront",
-            "StorefrontUpdate", "TrackMetadata", "Activities", "Activity", "Range", "Auth", "AuthError", "AuthorizationCodeFlow", "AuthorizationRequest",
-            "ClientCredentials", "JSONFileTokenStore", "MemoryTokenStore", "OAuthToken",
-            "RefreshingToken", "TokenStore", "BadRequest", "Checkpoint", "ClientStateError",
-            "Comment", "ConnectError", "ConnectionLost", "DEFAULT_BASE_URL", "DecodeError",
-            "EventHooks", "Forbidden", "InvalidArgument", "InvalidURN", "Me", "NotFound",
-            "Page", "PaginationError", "Paginator", "Playlist", "RateLimitWait", "RateLimited",
-            "RateLimiter", "RequestSent", "RequestTimeout", "ResponseReceived", "RetryBudget",
-            "RetryPolicy", "RetryScheduled", "ServerError", "SoundCloud", "SoundCloudError",
-            "StaticToken", "Stats", "Streams", "TokenBucket", "Track", "TransportError", "URN",
-            "URNLike", "Unauthorized", "Unlimited", "User", "WebProfile", "__version__",
+            "APIError", "Activities", "Activity", "Auth", "AuthError", "AuthorizationCodeFlow",
+            "AuthorizationRequest", "BadRequest", "Checkpoint", "ClientCredentials",
+            "ClientStateError", "Comment", "CommentCreate", "ConnectError", "ConnectionLost",
+            "DEFAULT_BASE_URL", "DateRange", "DecodeError", "EventHooks", "Forbidden",
+            "IntRange", "InvalidArgument", "InvalidURN", "JSONFileTokenStore", "Me",
+            "MemoryTokenStore", "NotFound", "OAuthToken", "Page", "PaginationError",
+            "Paginator", "Playlist", "PlaylistCreate", "PlaylistUpdate", "Range",
+            "RateLimitWait", "RateLimited", "RateLimiter", "RateLimiterUnavailable",
+            "RedisTokenBucket", "RefreshingToken", "RequestSent", "RequestTimeout",
+            "ResponseReceived", "RetryBudget", "RetryPolicy", "RetryScheduled", "ServerError",
+            "SoundCloud", "SoundCloudError", "StaticToken", "Stats", "Storefront",
+            "StorefrontUpdate", "Streams", "TokenBucket", "TokenStore", "Track",
+            "TrackMetadata", "TransportError", "URN", "URNLike", "Unauthorized", "Unlimited",
+            "User", "WebProfile", "__version__",
         }  # fmt: skip
         assert expected == set(soundcloud_async.__all__)
         assert len(expected) == len(soundcloud_async.__all__)
