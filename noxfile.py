@@ -34,7 +34,14 @@ def lint(session: nox.Session) -> None:
         "ruff", "check", "soundcloud_async", "tests", "benchmarks", "examples", "noxfile.py"
     )
     session.run(
-        "ruff", "format", "--check", "soundcloud_async", "tests", "benchmarks", "noxfile.py"
+        "ruff",
+        "format",
+        "--check",
+        "soundcloud_async",
+        "tests",
+        "benchmarks",
+        "examples",
+        "noxfile.py",
     )
 
 
