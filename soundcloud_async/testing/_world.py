@@ -2002,71 +2002,51 @@ class World:
         self._touch_track(t)
         return self.comment_dict(cid)
 
+    def _add_edge(self, edges: Any, u: int, x: int, touch: Callable[[int], None]) -> bool:
+        """``u`` gains an edge to ``x`` (follow, like, repost); ``False`` if it had one."""
+        done: bool = edges.add(u, x, self.tick())
+        self._touch_user(u)
+        touch(x)
+        return done
+
+    def _remove_edge(self, edges: Any, u: int, x: int, touch: Callable[[int], None]) -> bool:
+        """``u`` loses its edge to ``x``; ``False`` if there was none."""
+        done: bool = edges.remove(u, x)
+        self.tick()
+        self._touch_user(u)
+        touch(x)
+        return done
+
     def follow(self, u: int, v: int) -> bool:
         """``u`` follows ``v``; ``False`` if already following."""
-        done = self._follows.add(u, v, self.tick())
-        self._touch_user(u)
-        self._touch_user(v)
-        return done
+        return self._add_edge(self._follows, u, v, self._touch_user)
 
     def unfollow(self, u: int, v: int) -> bool:
-        done = self._follows.remove(u, v)
-        self.tick()
-        self._touch_user(u)
-        self._touch_user(v)
-        return done
+        return self._remove_edge(self._follows, u, v, self._touch_user)
 
     def like_track(self, u: int, t: int) -> bool:
-        done = self._likes.add(u, t, self.tick())
-        self._touch_user(u)
-        self._touch_track(t)
-        return done
+        return self._add_edge(self._likes, u, t, self._touch_track)
 
     def unlike_track(self, u: int, t: int) -> bool:
-        done = self._likes.remove(u, t)
-        self.tick()
-        self._touch_user(u)
-        self._touch_track(t)
-        return done
+        return self._remove_edge(self._likes, u, t, self._touch_track)
 
     def like_playlist(self, u: int, p: int) -> bool:
-        done = self._playlist_likes.add(u, p, self.tick())
-        self._touch_user(u)
-        self._touch_playlist(p)
-        return done
+        return self._add_edge(self._playlist_likes, u, p, self._touch_playlist)
 
     def unlike_playlist(self, u: int, p: int) -> bool:
-        done = self._playlist_likes.remove(u, p)
-        self.tick()
-        self._touch_user(u)
-        self._touch_playlist(p)
-        return done
+        return self._remove_edge(self._playlist_likes, u, p, self._touch_playlist)
 
     def repost_track(self, u: int, t: int) -> bool:
-        done = self._reposts.add(u, t, self.tick())
-        self._touch_user(u)
-        self._touch_track(t)
-        return done
+        return self._add_edge(self._reposts, u, t, self._touch_track)
 
     def unrepost_track(self, u: int, t: int) -> bool:
-        done = self._reposts.remove(u, t)
-        self.tick()
-        self._touch_user(u)
-        self._touch_track(t)
-        return done
+        return self._remove_edge(self._reposts, u, t, self._touch_track)
 
     def repost_playlist(self, u: int, p: int) -> bool:
-        done = self._playlist_reposts.add(u, p, self.tick())
-        self._touch_user(u)
-        self._touch_playlist(p)
-        return done
+        return self._add_edge(self._playlist_reposts, u, p, self._touch_playlist)
 
     def unrepost_playlist(self, u: int, p: int) -> bool:
-        done = self._playlist_reposts.remove(u, p)
-        self.tick()
-        self._touch_user(u)
-        self._touch_playlist(p)
-        return done
+        return self._remove_edge(self._playlist_reposts, u, p, self._touch_playlist)
 
     def play(self, u: int, t: int) -> None:
         """Record that ``u`` played ``t`` (for ``/me/recently-played/tracks``)."""
