@@ -2002,16 +2002,16 @@ class World:
         self._touch_track(t)
         return self.comment_dict(cid)
 
-    def _add_edge(self, edges: Any, u: int, x: int, touch: Callable[[int], None]) -> bool:
+    def _add_edge(self, edges: _Relation, u: int, x: int, touch: Callable[[int], None]) -> bool:
         """``u`` gains an edge to ``x`` (follow, like, repost); ``False`` if it had one."""
-        done: bool = edges.add(u, x, self.tick())
+        done = edges.add(u, x, self.tick())
         self._touch_user(u)
         touch(x)
         return done
 
-    def _remove_edge(self, edges: Any, u: int, x: int, touch: Callable[[int], None]) -> bool:
+    def _remove_edge(self, edges: _Relation, u: int, x: int, touch: Callable[[int], None]) -> bool:
         """``u`` loses its edge to ``x``; ``False`` if there was none."""
-        done: bool = edges.remove(u, x)
+        done = edges.remove(u, x)
         self.tick()
         self._touch_user(u)
         touch(x)
