@@ -323,38 +323,61 @@ class Transport:
                 reauthorized = True
                 attempt -= 1
                 continue
-            if isinstance(error, RateLimited):
-                stats.rate_limited += 1
-            delay = self.retry.decide(
+            await self._back_off(
                 error,
                 method=method,
+                url=url_text,
                 attempt=attempt,
-                elapsed=clock() - start,
+                start=start,
                 retry_429=retry_429,
             )
-            if delay is None:
-                stats.errors += 1
-                raise error
-            if isinstance(error, RateLimited):
-                # Hold every task sharing the limiter, so they do not each find the 429.
-                await self.limiter.feedback(throttled=True, pause=delay)
-            stats.retries += 1
-            if hooks.retry_scheduled:
-                hooks.emit(
-                    hooks.retry_scheduled,
-                    RetryScheduled(method, url_text, attempt, delay, error),
-                )
-            logger.info(
-                "retrying %s %s in %.2fs after attempt %d: %s",
-                method,
-                redact_url(url_text),
-                delay,
-                attempt,
-                error,
+
+    async def _back_off(
+        self,
+        error: SoundCloudError,
+        *,
+        method: str,
+        url: str,
+        attempt: int,
+        start: float,
+        retry_429: bool = True,
+    ) -> None:
+        """After a failed attempt: raise ``error``, or wait before the next attempt.
+
+        The retry policy decides; a retried 429 first pauses the shared limiter, so the
+        other tasks do not each find the 429.
+        """
+        stats = self.stats
+        if isinstance(error, RateLimited):
+            stats.rate_limited += 1
+        delay = self.retry.decide(
+            error,
+            method=method,
+            attempt=attempt,
+            elapsed=self.clock() - start,
+            retry_429=retry_429,
+        )
+        if delay is None:
+            stats.errors += 1
+            raise error
+        if isinstance(error, RateLimited):
+            await self.limiter.feedback(throttled=True, pause=delay)
+        stats.retries += 1
+        if self.hooks.retry_scheduled:
+            self.hooks.emit(
+                self.hooks.retry_scheduled, RetryScheduled(method, url, attempt, delay, error)
             )
-            if delay > 0:
-                stats.waited += delay
-                await self.sleep(delay)
+        logger.info(
+            "retrying %s %s in %.2fs after attempt %d: %s",
+            method,
+            redact_url(url),
+            delay,
+            attempt,
+            error,
+        )
+        if delay > 0:
+            stats.waited += delay
+            await self.sleep(delay)
 
     @contextlib.asynccontextmanager
     async def stream(
@@ -402,20 +425,9 @@ class Transport:
                 if handed_out:
                     # Raised while the caller read the body: not ours to retry.
                     raise
-                if isinstance(error, RateLimited):
-                    self.stats.rate_limited += 1
-                delay = self.retry.decide(
-                    error, method="GET", attempt=attempt, elapsed=self.clock() - start
+                await self._back_off(
+                    error, method="GET", url=str(target), attempt=attempt, start=start
                 )
-                if delay is None:
-                    self.stats.errors += 1
-                    raise
-                if isinstance(error, RateLimited):
-                    await self.limiter.feedback(throttled=True, pause=delay)
-                self.stats.retries += 1
-                if delay > 0:
-                    self.stats.waited += delay
-                    await self.sleep(delay)
 
     async def _open_following_redirects(
         self,
