@@ -310,3 +310,19 @@ class TestResolve:
         async with client(auto_clock) as sc:
             with pytest.raises(NotFound):
                 await sc.resolve("https://soundcloud.com/nobody-here")
+
+
+class TestDecodeErrorNamesTheMethod:
+    """A write whose answer does not fit its model says which request it was."""
+
+    async def test_put_answer_not_an_object(
+        self, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """A PUT answered with a JSON array raises DecodeError naming PUT, not GET."""
+        from soundcloud_async import PlaylistUpdate
+
+        mocked.put(f"{BASE}/playlists/soundcloud:playlists:5", payload=[1, 2])
+        async with client(auto_clock) as sc:
+            with pytest.raises(DecodeError) as info:
+                await sc.playlists.update(5, PlaylistUpdate(title="x"))
+        assert "PUT" == info.value.method

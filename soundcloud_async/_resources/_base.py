@@ -18,12 +18,12 @@ __all__ = ["Resource", "structure_object"]
 T = TypeVar("T")
 
 
-def structure_object(data: Any, model: type[T], *, url: str, status: int) -> T:
+def structure_object(data: Any, model: type[T], *, url: str, status: int, method: str = "GET") -> T:
     """Structure one JSON object into ``model``; anything that does not fit is a DecodeError."""
     if not isinstance(data, dict):
         raise DecodeError(
             f"expected a JSON object for {model.__name__}, got {type(data).__name__}",
-            method="GET",
+            method=method,
             url=url,
             status=status,
         )
@@ -32,7 +32,7 @@ def structure_object(data: Any, model: type[T], *, url: str, status: int) -> T:
     except (TypeError, ValueError) as exc:
         raise DecodeError(
             f"the response does not fit {model.__name__}: {exc}",
-            method="GET",
+            method=method,
             url=url,
             status=status,
         ) from exc
@@ -58,8 +58,7 @@ class Resource:
     async def _get_model(
         self, path: str, model: type[T], *, params: Mapping[str, Any] | None = None
     ) -> T:
-        response = await self._request("GET", path, params=params)
-        return self._structure(response, model)
+        return await self._call("GET", path, model, params=params)
 
     async def _call(
         self,
@@ -72,11 +71,13 @@ class Resource:
     ) -> T:
         """Send a request and structure its JSON object answer into ``model``."""
         response = await self._request(method, path, params=params, **kwargs)
-        return structure_object(response.data, model, url=response.url, status=response.status)
+        return self._structure(response, model, method)
 
     @staticmethod
-    def _structure(response: Response, model: type[T]) -> T:
-        return structure_object(response.data, model, url=response.url, status=response.status)
+    def _structure(response: Response, model: type[T], method: str = "GET") -> T:
+        return structure_object(
+            response.data, model, url=response.url, status=response.status, method=method
+        )
 
     def _paginate(
         self,

@@ -265,7 +265,7 @@ class Legacy(Resource):
             return {**fields, "track[asset_data]": audio}
 
         response = await self._request("POST", f"/tracks.{suffix}", body_factory=body)
-        return self._structure(response, Track)
+        return self._structure(response, Track, "POST")
 
     @operation("GET", "/tracks/{track_id}.json", api="legacy")
     @operation("GET", "/tracks/{track_id}.{format}", api="legacy")
