@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from soundcloud_async.testing._faults import FAULT_KINDS
 from soundcloud_async.testing._server import FakeSoundCloud
 
-__all__ = ["build_parser", "main", "parse_fault"]
+__all__ = ["build_parser", "main", "parse_fault", "serve"]
 
 
 def parse_fault(text: str) -> tuple[str, float]:
@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _serve(args: argparse.Namespace) -> None:
+async def serve(args: argparse.Namespace) -> None:
+    """Serve a fake built from ``build_parser()``'s options until SIGINT or SIGTERM."""
     fake = FakeSoundCloud(
         seed=args.seed,
         size=args.size,
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the fake until interrupted; the exit status."""
     args = build_parser().parse_args(argv)
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(args))
+        asyncio.run(serve(args))
     print("stopped", file=sys.stderr)
     return 0
 

@@ -1,0 +1,233 @@
+"""What every subcommand shares: exit codes, option groups, the client, JSON output, errors.
+
+A subcommand module (``_crawl``, ``_get``, ...) exposes ``add_parser(subparsers, common)``
+and an async ``run(args) -> int``; ``cli/__init__.py`` lists the modules, and
+:func:`run_command` is the one place an exception becomes a message and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+import anyio
+import orjson
+
+from soundcloud_async._auth import DEFAULT_TOKEN_URL, Auth, ClientCredentials
+from soundcloud_async._backoff import RetryPolicy
+from soundcloud_async._client import DEFAULT_BASE_URL, DEFAULT_RATE, SoundCloud
+from soundcloud_async._converters import unstructure
+from soundcloud_async._errors import (
+    InvalidArgument,
+    NotFound,
+    SoundCloudError,
+    TransportError,
+    Unauthorized,
+)
+from soundcloud_async._ratelimit import RateLimiter, TokenBucket
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Common",
+    "UsageError",
+    "client",
+    "depth",
+    "error",
+    "positive_float",
+    "positive_int",
+    "print_json",
+]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+PROG = "soundcloud-async"
+
+_CREDENTIALS_HELP = (
+    "credentials: SOUNDCLOUD_ACCESS_TOKEN (a user's or app's token), or "
+    "SOUNDCLOUD_CLIENT_ID and SOUNDCLOUD_CLIENT_SECRET (client credentials); "
+    "the --access-token / --client-id / --client-secret flags override them"
+)
+
+
+class UsageError(Exception):
+    """A mistake in the command line: message, exit code 2."""
+
+
+# -- argparse types ---------------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    """An integer >= 1 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, not {text!r}")
+    return value
+
+
+def depth(text: str) -> int:
+    """An integer >= 0 (argparse type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a depth >= 0, not {text!r}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (argparse type)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
+
+
+# -- option groups ----------------------------------------------------------------------
+
+
+def _connection_options() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("connection", _CREDENTIALS_HELP)
+    g.add_argument(
+        "--base-url", default=DEFAULT_BASE_URL, help="API base URL (default: %(default)s)"
+    )
+    g.add_argument(
+        "--token-url",
+        default=None,
+        help="OAuth token endpoint for client credentials (default: SoundCloud's, "
+        "or BASE_URL/oauth/token when --base-url is not the real API)",
+    )
+    g.add_argument("--access-token", default=None, help="an OAuth access token")
+    g.add_argument("--client-id", default=None, help="the app's client id")
+    g.add_argument("--client-secret", default=None, help="the app's client secret")
+    g.add_argument(
+        "--rate",
+        type=positive_float,
+        default=DEFAULT_RATE,
+        help="requests per second, at most (default: %(default)s; adapts down on 429s)",
+    )
+    g.add_argument("--burst", type=positive_float, default=None, help="token bucket burst")
+    g.add_argument(
+        "--max-attempts",
+        type=positive_int,
+        default=5,
+        help="attempts per request, retries included (default: %(default)s)",
+    )
+    return p
+
+
+class Common:
+    """Parent parsers a subcommand can inherit: ``parents=[common.connection]``.
+
+    Attributes:
+        connection: ``--base-url``, ``--token-url``, the credentials, ``--rate``,
+            ``--burst`` and ``--max-attempts``.
+    """
+
+    def __init__(self) -> None:
+        self.connection = _connection_options()
+
+
+# -- the client -------------------------------------------------------------------------
+
+
+def _auth(args: argparse.Namespace) -> tuple[str | None, Auth | None]:
+    token = args.access_token or os.environ.get("SOUNDCLOUD_ACCESS_TOKEN")
+    if token:
+        return token, None
+    client_id = args.client_id or os.environ.get("SOUNDCLOUD_CLIENT_ID")
+    secret = args.client_secret or os.environ.get("SOUNDCLOUD_CLIENT_SECRET")
+    if not (client_id and secret):
+        raise UsageError(
+            "no credentials: set SOUNDCLOUD_ACCESS_TOKEN, or SOUNDCLOUD_CLIENT_ID and "
+            "SOUNDCLOUD_CLIENT_SECRET (or pass --access-token, or --client-id and "
+            "--client-secret)"
+        )
+    token_url = args.token_url
+    if token_url is None:
+        base = args.base_url.rstrip("/")
+        token_url = DEFAULT_TOKEN_URL if base == DEFAULT_BASE_URL else f"{base}/oauth/token"
+    return None, ClientCredentials(client_id, secret, token_url=token_url)
+
+
+def client(args: argparse.Namespace, limiter: RateLimiter | None = None) -> SoundCloud:
+    """A client from the connection options (and the environment's credentials).
+
+    Raises:
+        UsageError: no credentials.
+    """
+    token, auth = _auth(args)
+    return SoundCloud(
+        token,
+        auth=auth,
+        base_url=args.base_url,
+        rate_limiter=limiter or TokenBucket(args.rate, args.burst, adaptive=True),
+        retry=RetryPolicy(max_attempts=args.max_attempts),
+    )
+
+
+# -- output -----------------------------------------------------------------------------
+
+
+def print_json(value: Any) -> None:
+    """Print a model (or plain data) as indented JSON on stdout."""
+    data = unstructure(value) if not isinstance(value, str) else value
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def error(message: str) -> None:
+    """Print ``soundcloud-async: error: message`` on stderr."""
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+# -- the error boundary -----------------------------------------------------------------
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run ``args.run(args)`` to its exit code: every expected failure becomes a message.
+
+    ``args.run`` is the chosen subcommand's async ``run`` (set by its parser's defaults).
+    """
+    try:
+        code: int = anyio.run(args.run, args)
+        return code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except InvalidArgument as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except TransportError as exc:
+        error(f"cannot reach {args.base_url if 'base_url' in args else 'the server'}: {exc}")
+        return EXIT_ERROR
+    except Unauthorized as exc:
+        error(f"the credentials were refused: {exc}")
+        return EXIT_ERROR
+    except NotFound as exc:
+        error(f"not found: {exc}")
+        return EXIT_ERROR
+    except SoundCloudError as exc:
+        error(str(exc))
+        return EXIT_ERROR
+    except OSError as exc:
+        error(str(exc))
+        return EXIT_ERROR
