@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def missing(what: str) -> None:
     """Skip (locally) or fail (under ``CI``) because ``what`` is not installed."""
-    message = f"{what} is not installed (apt-get install redis-server; pip install redis)"
+    message = f"{what} is not installed (apt-get install redis-server)"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

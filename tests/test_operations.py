@@ -1,9 +1,9 @@
 """The client's table of operations against the official spec and the legacy seeds.
 
-Every (method, path) of ``soundcloud-openapi.yaml`` must be implemented, deprecated
-operations must be marked and warn naming their replacement, and every operation
-of the legacy seed documents (``000``/``001`` Swagger 2.0, ``002`` Postman) must be
-under ``sc.legacy`` with the seed's exact path.
+Every (method, path) of SoundCloud's OpenAPI description must be implemented, deprecated
+operations must be marked and warn naming their replacement, and every operation of the
+legacy seed documents (``000``/``001`` Swagger 2.0, ``002`` Postman) must be under
+``sc.legacy`` with the seed's exact path. Both ship in ``tests/data`` (``tests/spec_data.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import os
 import pkgutil
 import re
 import warnings
@@ -27,10 +26,8 @@ from aioresponses import aioresponses
 import soundcloud_async._resources as resources_pkg
 from soundcloud_async import Paginator, SoundCloud
 from soundcloud_async._resources._registry import OPERATIONS, Operation
+from tests.spec_data import SEEDS_DIR, load_spec, seed_paths
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SPEC = SHARED / "api/soundcloud-openapi.yaml"
-SEEDS = SHARED / "seeds"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options"})
 #: What each kind of path parameter names, to build arguments for a call.
 PARAM_KINDS = {
@@ -40,14 +37,6 @@ PARAM_KINDS = {
     "track_urn": "soundcloud:tracks:3",
     "playlist_urn": "soundcloud:playlists:4",
 }
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{path} is missing (CI is set)")
-        pytest.skip(f"{path} is not available")
-    return path
 
 
 def _load_all_operations() -> list[Operation]:
@@ -60,7 +49,7 @@ def _load_all_operations() -> list[Operation]:
 
 def spec_operations() -> dict[tuple[str, str], bool]:
     """(METHOD, path) -> deprecated, for every operation of the official spec."""
-    spec = yaml.safe_load(_require(SPEC).read_text(encoding="utf-8"))
+    spec = load_spec()
     found: dict[tuple[str, str], bool] = {}
     for path, item in spec["paths"].items():
         for method, op in item.items():
@@ -104,11 +93,8 @@ def _postman_seed(path: Path) -> set[tuple[str, str]]:
 
 def seed_operations() -> set[tuple[str, str]]:
     """Every (METHOD, path) the legacy seeds 000, 001 (Swagger) and 002 (Postman) describe."""
-    seeds = sorted(_require(SEEDS).glob("00[012]_*.txt"))
-    if len(seeds) != 3:
-        if os.environ.get("CI"):
-            pytest.fail(f"expected the three legacy seeds in {SEEDS}, found {len(seeds)}")
-        pytest.skip("the legacy seeds are not available")
+    seeds = seed_paths()
+    assert 3 == len(seeds), f"expected the three legacy seeds in {SEEDS_DIR}"
     ops: set[tuple[str, str]] = set()
     for seed in seeds:
         ops |= _postman_seed(seed) if seed.name.startswith("002_") else _swagger_seed(seed)
@@ -119,7 +105,7 @@ class TestOfficialCoverage:
     """Every operation of the official spec is in the client's table."""
 
     def test_spec_has_64_operations(self) -> None:
-        """The spec the table is compared with is the one FACTS.md describes."""
+        """The spec the table is compared with is the 2026-07 revision (tests/data/README.md)."""
         assert 64 == len(spec_operations())
 
     def test_every_spec_operation_is_implemented(self) -> None:
@@ -152,10 +138,7 @@ class TestOfficialCoverage:
 
 
 def _deprecated_operations() -> list[Operation]:
-    try:
-        spec = spec_operations()
-    except pytest.skip.Exception:
-        return []
+    spec = spec_operations()
     return [
         op
         for op in _load_all_operations()
@@ -207,8 +190,6 @@ class TestDeprecatedOperations:
 
     def test_eight_deprecated_operations(self) -> None:
         """The spec deprecates eight operations, and all of them are found."""
-        if not SPEC.exists() and not os.environ.get("CI"):
-            pytest.skip("the spec is not available")
         assert 8 == len(_deprecated_operations())
 
     def test_current_operations_do_not_warn(self, sc: SoundCloud, mocked: aioresponses) -> None:

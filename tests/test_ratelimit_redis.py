@@ -13,6 +13,8 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+import redis.asyncio as aioredis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from soundcloud_async._errors import SoundCloudError
 from soundcloud_async._ratelimit import RateLimiter
@@ -22,12 +24,6 @@ from soundcloud_async._ratelimit_redis import (
     RedisTokenBucket,
 )
 from tests.redis_server import free_port, missing, redis_server
-
-try:
-    import redis.asyncio as aioredis
-    from redis.exceptions import ConnectionError as RedisConnectionError
-except ImportError:  # pragma: no cover
-    missing("redis-py")
 
 
 @pytest.fixture(scope="session")
@@ -324,3 +320,19 @@ class TestUnavailable:
             start = loop.time()
             await limiter.acquire()
             assert 0.1 <= loop.time() - start < 0.2
+
+
+class TestMissingRedisServer:
+    """Without ``redis-server`` a developer's run skips these tests, but CI fails loudly."""
+
+    def test_fails_when_ci_is_set(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Under ``CI`` a missing tool is a failure naming the package to install."""
+        monkeypatch.setenv("CI", "true")
+        with pytest.raises(pytest.fail.Exception, match="apt-get install redis-server"):
+            missing("redis-server")
+
+    def test_skips_without_ci(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Outside CI the same call is a skip with the same message."""
+        monkeypatch.delenv("CI", raising=False)
+        with pytest.raises(pytest.skip.Exception, match="redis-server is not installed"):
+            missing("redis-server")

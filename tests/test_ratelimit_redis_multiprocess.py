@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp import web
 
 from soundcloud_async.testing import FakeSoundCloud
-from tests.redis_server import missing, redis_server
-
-try:
-    import redis.asyncio as aioredis
-except ImportError:  # pragma: no cover
-    missing("redis-py")
+from tests.redis_server import redis_server
 
 pytestmark = pytest.mark.integration
 

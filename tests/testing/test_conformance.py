@@ -14,22 +14,18 @@ the spec contradicts its own examples (and the real API), the errata below decid
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import jsonschema
 import pytest
-import yaml
 
 from soundcloud_async.testing._world import World
+from tests.spec_data import load_spec
 from tests.testing._api_fixtures import FakeApi, Reply, serve
-
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared/api/soundcloud-openapi.yaml"
 
 #: Properties the real API sends as ``null`` though the spec does not mark them
 #: nullable (beyond those its own examples show as ``null``): no artwork, no label,
@@ -48,17 +44,6 @@ ERRATA_NULLABLE = frozenset(
 )
 #: Components whose example shows the nulls of another one (``Me`` extends ``User``).
 NULLS_FROM = {"Me": "User"}
-
-
-@cache
-def load_spec() -> dict[str, Any]:
-    """The spec, or a skip (a failure under CI) when the shared checkout is missing."""
-    if not SPEC_PATH.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"the OpenAPI spec is missing: {SPEC_PATH}")
-        pytest.skip(f"the OpenAPI spec is not here: {SPEC_PATH}")
-    spec: dict[str, Any] = yaml.safe_load(SPEC_PATH.read_text())
-    return spec
 
 
 def spec_operations() -> set[tuple[str, str]]:
