@@ -48,7 +48,9 @@ with ``compile``/``exec``. For ``Track`` it looks like::
 JSON-native fields cost a ``dict.get``, a class check and a slot store; the rare
 wrong-typed value goes to a small coercion helper (numeric strings -> ``int``,
 otherwise ``None``), so the happy path has no per-field dispatch at all. Missing
-and ``null`` fields become ``None``; unknown keys are never looked at. ``__init__``
+and ``null`` fields become ``None``; unknown keys are never looked at. Values no
+writer could store back become ``None`` too: integers outside the signed 64-bit
+range, and dates whose UTC time falls outside years 1..9999. ``__init__``
 is bypassed (``object.__new__`` plus slot stores is ~3x cheaper than a 45-keyword
 call) only for classes without validators, converters or ``__attrs_post_init__``;
 others are built through ``__init__``.
@@ -117,8 +119,11 @@ _INT_RE: Final = re.compile(r"[+-]?[0-9]{1,19}", re.ASCII)
 
 def _to_str(value: Any) -> str | None:
     cls = value.__class__
-    if cls is int or cls is float:
+    if cls is float:
         return str(value)
+    if cls is int:
+        # An int of more than 4,300 digits has no str() (CVE-2020-10735 limits).
+        return str(value) if INT_MIN <= value <= INT_MAX else None
     if isinstance(value, enum.Enum) and isinstance(value.value, str):
         return value.value
     if isinstance(value, str):
@@ -126,21 +131,30 @@ def _to_str(value: Any) -> str | None:
     return None
 
 
+#: Integers are kept only within a signed 64-bit range: what SQLite, PostgreSQL's
+#: ``bigint`` and orjson can write back. ``1e300`` or ``18446744073709551616`` in an
+#: id or count field is garbage, and kept it would crash whoever stores it later.
+INT_MIN: Final = -(2**63)
+INT_MAX: Final = 2**63 - 1
+
+
 def _to_int(value: Any) -> int | None:
     cls = value.__class__
     if cls is str:
         text = value.strip()
-        return int(text) if _INT_RE.fullmatch(text) else None
-    if cls is float:
-        return int(value) if value.is_integer() else None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int(value)
-    return None
+        result = int(text) if _INT_RE.fullmatch(text) else None
+    elif cls is float:
+        result = int(value) if value.is_integer() else None  # nan/inf: not is_integer()
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = int(value)
+    else:
+        return None
+    return result if result is not None and INT_MIN <= result <= INT_MAX else None
 
 
 def _to_float(value: Any) -> float | None:
     cls = value.__class__
-    if cls is int:
+    if cls is int and INT_MIN <= value <= INT_MAX:
         return float(value)
     if cls is str and len(value) < 40:
         try:
@@ -149,7 +163,10 @@ def _to_float(value: Any) -> float | None:
             return None
         return result if result - result == 0.0 else None  # rejects nan and inf
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int past 1.8e308
+            return None
     return None
 
 
@@ -186,7 +203,9 @@ def _dispatch_union(
     """Pick the model of a ``Track | Playlist`` field by ``kind``, else the parent's ``type``."""
     if not isinstance(value, dict):
         return None
-    fn = table.get(value.get("kind"))  # type: ignore[arg-type]
+    kind = value.get("kind")
+    # Only a string can name a kind: a dict or list there is unhashable.
+    fn = table.get(kind) if isinstance(kind, str) else None
     if fn is None:
         hint = parent.get("type")
         if isinstance(hint, str):
@@ -237,7 +256,9 @@ def _classify(tp: Any) -> tuple[str, Any]:
             (item,) = typing.get_args(arg) or (Any,)
             if _is_model(item):
                 return "model_list", item
-            if item in (str, int, float, bool):
+            if item is int:
+                return "int_list", None
+            if item in (str, float, bool):
                 return "scalar_list", item
         if arg is dict or origin is dict:
             return "dict", None
@@ -269,7 +290,13 @@ else:
 
 _FIELD_TEMPLATES: Final = {
     "str": "    if x.__class__ is not str and x is not None:\n        x = _to_str(x)\n",
-    "int": "    if x.__class__ is not int and x is not None:\n        x = _to_int(x)\n",
+    "int": (
+        "    if x.__class__ is not int:\n"
+        "        if x is not None:\n"
+        "            x = _to_int(x)\n"
+        f"    elif not {INT_MIN} <= x <= {INT_MAX}:\n"
+        "        x = None\n"
+    ),
     "float": "    if x.__class__ is not float and x is not None:\n        x = _to_float(x)\n",
     "bool": "    if x.__class__ is not bool and x is not None:\n        x = _to_bool(x)\n",
     "date": _DATE_TEMPLATE,
@@ -285,6 +312,10 @@ _FIELD_TEMPLATES: Final = {
     ),
     "scalar_list": (
         "    x = [i for i in x if i.__class__ is {ref}] if x.__class__ is list else None\n"
+    ),
+    "int_list": (
+        "    x = [i for i in x if i.__class__ is int and "
+        f"{INT_MIN} <= i <= {INT_MAX}] if x.__class__ is list else None\n"
     ),
     "model_union": "    if x is not None:\n        x = _dispatch_union(x, d, {ref})\n",
     "fallback": "    if x is not None:\n        x = {ref}(x)\n",

@@ -38,7 +38,7 @@ def _parse_date_py310(value: Any) -> dt.datetime | None:
                 f"{value[:4]}-{value[5:7]}-{value[8:10]}T{value[11:19]}"
                 f"{value[20:23]}:{value[23:25]}"
             ).astimezone(_UTC)
-        except ValueError:
+        except (ValueError, OverflowError):  # OverflowError: past year 1 or 9999 in UTC
             return None
     return _parse_iso(value)
 
@@ -58,10 +58,20 @@ def _parse_date_py311(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo is _UTC else _to_utc(parsed)
 
 
-def _to_utc(value: dt.datetime) -> dt.datetime:
+def _to_utc(value: dt.datetime) -> dt.datetime | None:
+    """``value`` as an aware UTC datetime; ``None`` if that falls outside years 1..9999.
+
+    ``"0001/01/01 00:00:00 +0100"`` is a valid date whose UTC time is in year 0:
+    ``astimezone`` raises ``OverflowError`` for it, and a date must never crash a page.
+    """
     if value.tzinfo is None:
         return value.replace(tzinfo=_UTC)
-    return value.astimezone(_UTC) if value.utcoffset() else value.replace(tzinfo=_UTC)
+    if not value.utcoffset():
+        return value.replace(tzinfo=_UTC)
+    try:
+        return value.astimezone(_UTC)
+    except OverflowError:
+        return None
 
 
 #: SoundCloud's ``yyyy/MM/dd HH:mm:ss +0000`` (or ISO 8601) to an aware UTC datetime;
@@ -86,7 +96,21 @@ def _parse_iso(value: str) -> dt.datetime | None:
 
 
 def format_date(value: dt.datetime) -> str:
-    """Format a datetime the way SoundCloud does: ``2019/01/15 15:40:49 +0000``."""
-    if value.tzinfo is not None:
+    """Format a datetime the way SoundCloud does: ``2019/01/15 15:40:49 +0000``.
+
+    SoundCloud's format has no fraction of a second: a value with microseconds is
+    written in ISO 8601 instead (``2019-01-15T15:40:49.250000+00:00``), which
+    :func:`parse_date` reads back exactly. Naive values are taken as UTC.
+    """
+    if value.tzinfo is not None and value.utcoffset():
         value = value.astimezone(_UTC)
-    return f"{value:%Y/%m/%d %H:%M:%S} +0000"
+    # Fields by hand: strftime's %Y does not zero-pad years before 1000 on glibc.
+    if value.microsecond:
+        return (
+            f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}+00:00"
+        )
+    return (
+        f"{value.year:04d}/{value.month:02d}/{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} +0000"
+    )

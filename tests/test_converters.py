@@ -145,6 +145,36 @@ class TestDates:
             WHEN == structure({"created_at": Text("2019/01/15 15:40:49 +0000")}, Track).created_at
         )
 
+    @pytest.mark.parametrize("parse", PARSERS)
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "0001/01/01 00:00:00 +0100",
+            "9999/12/31 23:59:59 -0100",
+            "0001-01-01T00:00:00+01:00",
+            "9999-12-31T23:59:59-01:00",
+            "0001-01-01 00:30:00+23:59",
+        ],
+    )
+    def test_out_of_range_in_utc_is_none(self, parse: Any, text: str) -> None:
+        """A date whose UTC time falls before year 1 or after 9999 gives ``None``, no error."""
+        assert None is parse(text)
+
+    @pytest.mark.parametrize("field", ["created_at", "last_modified"])
+    @pytest.mark.parametrize(
+        "text", ["0001/01/01 00:00:00 +0100", "9999/12/31 23:59:59 -0100", "9999-12-31T23:30-01:00"]
+    )
+    def test_out_of_range_in_models(self, field: str, text: str) -> None:
+        """Model date fields (the inlined fast path) turn such a date into ``None``."""
+        user = structure({field: text, "username": "kept"}, User)
+        assert (None, "kept") == (getattr(user, field), user.username)
+
+    def test_extreme_dates_in_range(self) -> None:
+        """The first and last representable UTC seconds still parse."""
+        assert dt.datetime(1, 1, 1, tzinfo=UTC) == parse_date("0001/01/01 00:00:00 +0000")
+        last = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
+        assert last == parse_date("9999/12/31 23:59:59 +0000")
+
     def test_format(self) -> None:
         """``format_date`` writes SoundCloud's format, converting to UTC."""
         plus_two = dt.timezone(dt.timedelta(hours=2))
@@ -322,6 +352,103 @@ class TestTolerance:
         assert (429 if "code" in body else None) == error.code
 
 
+class TestIntegerRange:
+    """Integers outside a signed 64-bit range become ``None``: no writer can store them."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            1e300,
+            18446744073709551616,
+            2**63,
+            -(2**63) - 1,
+            1.5e19,
+            "9999999999999999999",
+            pytest.param(10**5000, id="5001-digits"),
+        ],
+    )
+    @pytest.mark.parametrize("field", ["id", "followers_count", "track_count"])
+    def test_out_of_range_is_none(self, value: Any, field: str) -> None:
+        """Id and count fields holding a number past 64 bits give ``None``; others stay."""
+        user = structure({field: value, "username": "kept"}, User)
+        assert (None, "kept") == (getattr(user, field), user.username)
+
+    def test_orjson_huge_number(self) -> None:
+        """orjson decodes 2**64 to a float; that float is no id either."""
+        data = orjson.loads(b'{"id": 18446744073709551616, "playback_count": 1e300}')
+        track = structure(data, Track)
+        assert (None, None) == (track.id, track.playback_count)
+
+    @pytest.mark.parametrize(
+        "value", [2**63 - 1, -(2**63), 0, "-9223372036854775808"], ids=["max", "min", "0", "str"]
+    )
+    def test_in_range_is_kept(self, value: Any) -> None:
+        """The 64-bit extremes are kept as they are."""
+        assert int(value) == structure({"id": value}, User).id
+
+    def test_structured_models_can_be_written(self) -> None:
+        """What the converter keeps, orjson and SQLite can write."""
+        import sqlite3
+
+        data = {
+            "id": 18446744073709551616,
+            "playback_count": 1e300,
+            "likes_count": 2**63 - 1,
+            "bpm": 10**400,
+            "title": 10**5000,
+            "user": {"id": 2**64 - 1, "followers_count": -(2**63) - 1},
+        }
+        track = structure(data, Track)
+        assert b'"likes_count":9223372036854775807' in orjson.dumps(unstructure(track))
+        db = sqlite3.connect(":memory:")
+        try:
+            db.execute("CREATE TABLE t (a, b, c, d, e)")
+            assert track.user is not None
+            row = (track.id, track.playback_count, track.likes_count, track.user.id, track.bpm)
+            db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", row)
+        finally:
+            db.close()
+        assert (None, None, None, None) == (track.id, track.playback_count, track.bpm, track.title)
+
+    def test_huge_int_in_float_and_str_fields(self) -> None:
+        """An int too big for ``float()`` or ``str()`` gives ``None``, not an exception."""
+        track = structure({"bpm": 10**400, "title": 10**5000, "genre": 12}, Track)
+        assert (None, None, "12") == (track.bpm, track.title, track.genre)
+
+
+class TestUnhashableKind:
+    """An object or array where a ``kind`` string belongs never raises."""
+
+    @pytest.mark.parametrize("kind", [{}, [], {"a": 1}, [1, 2]])
+    def test_activity_origin_kind(self, kind: Any) -> None:
+        """The origin cannot be told: that one field is ``None``, the rest is kept."""
+        activity = structure(
+            {"origin": {"kind": kind}, "created_at": "2019/01/15 15:40:49 +0000"}, Activity
+        )
+        assert (None, WHEN) == (activity.origin, activity.created_at)
+
+    def test_falls_back_to_type(self) -> None:
+        """With a usable ``type``, the origin is still built from it."""
+        activity = structure({"type": "track", "origin": {"kind": {}, "title": "t"}}, Activity)
+        assert isinstance(activity.origin, Track)
+        assert ("t", None) == (activity.origin.title, activity.origin.kind)
+
+    @pytest.mark.parametrize("value", [{}, [], 3])
+    def test_activity_type(self, value: Any) -> None:
+        """A non-string ``type`` is ``None`` too."""
+        activity = structure({"type": value, "origin": {"kind": "playlist"}}, Activity)
+        assert None is activity.type
+        assert isinstance(activity.origin, Playlist)
+
+    def test_page(self) -> None:
+        """In a page, only the bad field is lost: every item is still there."""
+        items = [{"origin": {"kind": {}}}, {"origin": {"kind": "track", "title": "ok"}}]
+        activities = structure_many(items, Activity)
+        assert 2 == len(activities)
+        assert None is activities[0].origin
+        assert isinstance(activities[1].origin, Track)
+
+
 class TestTopLevel:
     """``structure`` / ``structure_many`` on their input as a whole."""
 
@@ -422,6 +549,34 @@ class TestUnstructure:
         track = structure(_track_json(), Track)
         assert track == structure(unstructure(track), Track)
         assert track == structure(orjson.loads(orjson.dumps(unstructure(track))), Track)
+
+    @pytest.mark.parametrize(
+        "when",
+        [
+            dt.datetime(2019, 1, 15, 15, 40, 49, 123456, tzinfo=UTC),
+            dt.datetime(2019, 1, 15, 15, 40, 49, 1, tzinfo=UTC),
+            dt.datetime(1, 1, 1, tzinfo=UTC),
+            dt.datetime(999, 12, 31, 23, 59, 59, 500000, tzinfo=UTC),
+            dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),
+        ],
+    )
+    def test_round_trip_dates(self, when: dt.datetime) -> None:
+        """Sub-second and early-year dates survive ``structure(unstructure(m))``."""
+        user = User(created_at=when)
+        assert user == structure(unstructure(user), User)
+        assert user == structure(orjson.loads(orjson.dumps(unstructure(user))), User)
+
+    def test_round_trip_iso_input(self) -> None:
+        """A model built from an ISO date with microseconds round-trips exactly."""
+        user = structure({"created_at": "2019-01-15T15:40:49.250000Z"}, User)
+        assert WHEN.replace(microsecond=250000) == user.created_at
+        assert user == structure(unstructure(user), User)
+
+    def test_sub_second_format(self) -> None:
+        """Whole seconds keep SoundCloud's format; fractions are written in ISO 8601."""
+        assert "2019/01/15 15:40:49 +0000" == format_date(WHEN)
+        assert "2019-01-15T15:40:49.000001+00:00" == format_date(WHEN.replace(microsecond=1))
+        assert "0001/01/01 00:00:00 +0000" == format_date(dt.datetime(1, 1, 1, tzinfo=UTC))
 
     def test_shape(self) -> None:
         """Dates go back to SoundCloud's format, enums to values, nested models to dicts."""

@@ -410,3 +410,51 @@ class TestResumeTwice:
         assert 3 + take == second.checkpoint.skip
         rest = await paginate(client, limit=10, resume_from=second.checkpoint).collect()
         assert list(range(25)) == head + middle + rest
+
+
+class TestHostileItems:
+    """Odd values inside page items lose one field, never the page (issue 11)."""
+
+    async def test_unhashable_origin_kind(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """An object where an activity's origin ``kind`` belongs: the page is still read."""
+        page = {
+            "collection": [
+                {"type": "track", "origin": {"kind": {}, "title": "a"}},
+                {"origin": {"kind": []}},
+                {"origin": {"kind": "playlist", "title": "c"}},
+            ],
+            "next_href": None,
+        }
+        mocked.get(re.compile(r"^https://api\.soundcloud\.com/me/feed.*$"), payload=page)
+        activities = await client.me.iter_feed().collect()
+        assert ["a", None, "c"] == [a.origin.title if a.origin else None for a in activities]
+
+    async def test_dates_and_numbers_out_of_range(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Dates past year 9999 in UTC and ids past 64 bits become ``None`` in a page."""
+        page = {
+            "collection": [
+                {"urn": "soundcloud:users:1", "created_at": "0001/01/01 00:00:00 +0100"},
+                {"urn": "soundcloud:users:2", "created_at": "9999/12/31 23:59:59 -0100"},
+                {"urn": "soundcloud:users:3", "id": 1e300, "followers_count": 2**64},
+            ],
+        }
+        mocked.get(ANY_FOLLOWERS, payload=page)
+        users = await client.users.iter_followers("soundcloud:users:1").collect()
+        assert ["soundcloud:users:1", "soundcloud:users:2", "soundcloud:users:3"] == [
+            u.urn for u in users
+        ]
+        assert [None, None, None] == [u.created_at for u in users]
+        assert (None, None) == (users[2].id, users[2].followers_count)
+
+    async def test_get_with_overflowing_date(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """``sc.users.get`` returns the user with ``created_at=None``, no OverflowError."""
+        mocked.get(
+            f"{BASE}/users/soundcloud:users:1",
+            payload={"urn": "soundcloud:users:1", "created_at": "0001/01/01 00:00:00 +0100"},
+        )
+        user = await client.users.get("soundcloud:users:1")
+        assert ("soundcloud:users:1", None) == (user.urn, user.created_at)
