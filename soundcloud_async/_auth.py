@@ -59,6 +59,7 @@ from soundcloud_async._errors import (
     Unauthorized,
     redact_url,
 )
+from soundcloud_async._urls import check_secure_url
 from soundcloud_async.models.auth import OAuthToken
 
 if TYPE_CHECKING:
@@ -296,10 +297,13 @@ def _basic(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(raw).decode("ascii")
 
 
-def _check_token_url(url: str, name: str = "token_url") -> str:
+def _check_token_url(
+    url: str, name: str = "token_url", *, allow_insecure_http: bool = False
+) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InvalidArgument(f"{name} must be an absolute http(s) URL, not {redact_url(url)!r}")
+    check_secure_url(url, name=name, allow_insecure_http=allow_insecure_http)
     return url
 
 
@@ -498,6 +502,12 @@ class ClientCredentials(_TransportHolder):
         store: where to persist the token between runs.
         refresh_margin: seconds before expiry at which the token is replaced.
         clock: monotonic seconds (injected in tests).
+        allow_insecure_http: accept a plain-``http`` ``token_url`` on a host that is
+            not loopback (the client secret would travel in clear).
+
+    Raises:
+        InvalidArgument: a missing credential, or a plain-``http`` ``token_url`` to
+            another machine without ``allow_insecure_http=True``.
     """
 
     __slots__ = (
@@ -523,6 +533,7 @@ class ClientCredentials(_TransportHolder):
         store: TokenStore | None = None,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
         clock: Clock = monotonic,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__()
         if not client_id or not client_secret:
@@ -531,7 +542,7 @@ class ClientCredentials(_TransportHolder):
             raise InvalidArgument("refresh_margin must not be negative")
         self._client_id = client_id
         self._client_secret = client_secret
-        self.token_url = _check_token_url(token_url)
+        self.token_url = _check_token_url(token_url, allow_insecure_http=allow_insecure_http)
         self.store = store
         self._margin = float(refresh_margin)
         self._clock = clock
@@ -664,6 +675,8 @@ class RefreshingToken(_TransportHolder):
         on_refresh: called (or awaited) with every new token.
         refresh_margin: seconds before expiry at which the token is refreshed.
         clock: monotonic seconds (injected in tests).
+        allow_insecure_http: accept a plain-``http`` ``token_url`` on a host that is
+            not loopback (refresh tokens would travel in clear).
     """
 
     __slots__ = (
@@ -694,6 +707,7 @@ class RefreshingToken(_TransportHolder):
         on_refresh: OnRefresh | None = None,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
         clock: Clock = monotonic,
+        allow_insecure_http: bool = False,
     ) -> None:
         super().__init__()
         if not client_id:
@@ -719,7 +733,7 @@ class RefreshingToken(_TransportHolder):
             raise InvalidArgument("the OAuthToken has no access_token")
         self._client_id = client_id
         self._client_secret = client_secret
-        self.token_url = _check_token_url(token_url)
+        self.token_url = _check_token_url(token_url, allow_insecure_http=allow_insecure_http)
         self.store = store
         self.on_refresh = on_refresh
         self._margin = float(refresh_margin)
@@ -904,9 +918,23 @@ class AuthorizationCodeFlow:
         redirect_uri: the callback URL registered for the app.
         authorize_url: the auth server's ``/authorize``.
         token_url: the auth server's ``/oauth/token``.
+        allow_insecure_http: accept plain-``http`` URLs (``authorize_url``,
+            ``token_url``, ``redirect_uri``) on hosts that are not loopback: the user's
+            login, the code, the verifier and the tokens would travel in clear.
+
+    Raises:
+        InvalidArgument: a missing argument, or a plain-``http`` URL to another machine
+            without ``allow_insecure_http=True``.
     """
 
-    __slots__ = ("_client_secret", "authorize_url", "client_id", "redirect_uri", "token_url")
+    __slots__ = (
+        "_allow_insecure_http",
+        "_client_secret",
+        "authorize_url",
+        "client_id",
+        "redirect_uri",
+        "token_url",
+    )
 
     def __init__(
         self,
@@ -916,16 +944,23 @@ class AuthorizationCodeFlow:
         *,
         authorize_url: str = DEFAULT_AUTHORIZE_URL,
         token_url: str = DEFAULT_TOKEN_URL,
+        allow_insecure_http: bool = False,
     ) -> None:
         if not client_id:
             raise InvalidArgument("AuthorizationCodeFlow needs the app's client_id")
         if not redirect_uri:
             raise InvalidArgument("AuthorizationCodeFlow needs the redirect_uri")
+        insecure = bool(allow_insecure_http)
+        # The code comes back to redirect_uri: over plain http it could be read on the way.
+        check_secure_url(redirect_uri, name="redirect_uri", allow_insecure_http=insecure)
         self.client_id = client_id
         self._client_secret = client_secret
+        self._allow_insecure_http = insecure
         self.redirect_uri = redirect_uri
-        self.authorize_url = _check_token_url(authorize_url, "authorize_url")
-        self.token_url = _check_token_url(token_url)
+        self.authorize_url = _check_token_url(
+            authorize_url, "authorize_url", allow_insecure_http=insecure
+        )
+        self.token_url = _check_token_url(token_url, allow_insecure_http=insecure)
 
     def __repr__(self) -> str:
         return (
@@ -1030,4 +1065,5 @@ class AuthorizationCodeFlow:
             on_refresh=on_refresh,
             refresh_margin=refresh_margin,
             clock=clock,
+            allow_insecure_http=self._allow_insecure_http,
         )

@@ -14,7 +14,7 @@ from yarl import URL
 from soundcloud_async._auth import Auth, StaticToken, attach_auth, detach_auth, notify_sign_out
 from soundcloud_async._backoff import RetryPolicy
 from soundcloud_async._clock import Clock, Sleep, monotonic, real_sleep
-from soundcloud_async._errors import ClientStateError, DecodeError, InvalidArgument
+from soundcloud_async._errors import ClientStateError, DecodeError, InvalidArgument, redact_url
 from soundcloud_async._events import EventHooks, Stats
 from soundcloud_async._http import Transport
 from soundcloud_async._pagination import ForeignPolicy
@@ -28,6 +28,7 @@ from soundcloud_async._resources.playlists import Playlists
 from soundcloud_async._resources.reposts import Reposts
 from soundcloud_async._resources.tracks import Tracks
 from soundcloud_async._resources.users import Users
+from soundcloud_async._urls import check_secure_url
 from soundcloud_async._urn import URN, to_urn
 from soundcloud_async._version import __version__
 from soundcloud_async.models import Playlist, Track, User
@@ -85,6 +86,14 @@ class SoundCloud:
         foreign_next_href: ``"rewrite"`` or ``"raise"`` for a next_href on another host.
         connection_limit: the pool size of a session the client creates.
         clock, sleep, wall_clock: injected time, for tests.
+        allow_insecure_http: accept a plain-``http`` ``base_url`` on a host that is not
+            loopback. Off by default: the token (and a legacy ``consumer_key``) would
+            travel in clear. ``http://127.0.0.1:…`` and ``http://localhost:…`` (a local
+            fake server) need no opt-in.
+
+    Raises:
+        InvalidArgument: a bad option, or a plain-``http`` ``base_url`` to another
+            machine without ``allow_insecure_http=True``.
     """
 
     def __init__(
@@ -105,6 +114,7 @@ class SoundCloud:
         clock: Clock = monotonic,
         sleep: Sleep = real_sleep,
         wall_clock: Clock = time.time,
+        allow_insecure_http: bool = False,
     ) -> None:
         if access_token is not None and auth is not None:
             raise InvalidArgument("pass access_token or auth, not both")
@@ -112,7 +122,10 @@ class SoundCloud:
             auth = StaticToken(access_token)
         base = URL(base_url.rstrip("/"))
         if not base.is_absolute() or base.scheme not in ("http", "https"):
-            raise InvalidArgument(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+            raise InvalidArgument(
+                f"base_url must be an absolute http(s) URL, not {redact_url(base_url)!r}"
+            )
+        check_secure_url(str(base), name="base_url", allow_insecure_http=allow_insecure_http)
         if isinstance(timeout, (int, float)):
             if timeout <= 0:
                 raise InvalidArgument("timeout must be positive")
@@ -122,6 +135,7 @@ class SoundCloud:
         if max_empty_pages < 0:
             raise InvalidArgument("max_empty_pages must not be negative")
         self.base_url = str(base)
+        self.allow_insecure_http = bool(allow_insecure_http)
         self.auth = auth
         self.rate_limiter: RateLimiter = rate_limiter or TokenBucket(
             DEFAULT_RATE, adaptive=True, clock=clock, sleep=sleep
@@ -186,6 +200,7 @@ class SoundCloud:
             wall_clock=self._wall_clock,
             hooks=self.hooks,
             stats=self.stats,
+            allow_insecure_http=self.allow_insecure_http,
         )
         attach_auth(self.auth, self._transport_obj)
         self._state = _State.OPEN
@@ -265,6 +280,7 @@ class SoundCloud:
             clock=self._clock,
             sleep=self._sleep,
             wall_clock=self._wall_clock,
+            allow_insecure_http=self.allow_insecure_http,
         )
         view.stats = self.stats
         return view
@@ -341,16 +357,18 @@ def _check_resolve_url(url: object) -> str:
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
+    # A private share link's s-token is a secret: messages show the URL without it.
+    shown = redact_url(text)
     try:
         parsed = URL(text)
     except ValueError as exc:
-        raise InvalidArgument(f"not a URL: {url!r:.80}") from exc
+        raise InvalidArgument(f"not a URL: {shown!r:.80}") from exc
     host = (parsed.host or "").lower()
     if parsed.scheme not in ("http", "https") or not any(
         host == h or host.endswith("." + h) for h in _RESOLVE_HOSTS
     ):
         raise InvalidArgument(
-            f"resolve() takes soundcloud.com or on.soundcloud.com URLs, not {url!r:.80}"
+            f"resolve() takes soundcloud.com or on.soundcloud.com URLs, not {shown!r:.80}"
         )
     return text
 
@@ -359,7 +377,9 @@ def _parse_location(location: str) -> tuple[str, URN, dict[str, str]]:
     try:
         parsed = URL(location)
     except ValueError as exc:
-        raise InvalidArgument(f"resolve answered an unparsable location {location!r:.80}") from exc
+        raise InvalidArgument(
+            f"resolve answered an unparsable location {redact_url(location)!r:.80}"
+        ) from exc
     segments = [s for s in parsed.path.split("/") if s]
     if len(segments) < 2 or segments[-2] not in _KIND_MODELS:
         raise InvalidArgument(

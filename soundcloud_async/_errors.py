@@ -33,7 +33,7 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -77,10 +77,25 @@ SECRET_PARAMS = frozenset(
     }
 )
 _MASK = "***"
+#: A private share link's token: ``soundcloud.com/<user>/<track>/s-<token>`` (or
+#: ``/<user>/sets/<set>/s-<token>``). Only from the third path segment on, where no
+#: permalink can be: ``soundcloud.com/<user>/s-bahn`` is a public track.
+_SHARE_TOKEN = re.compile(r"(/[^/]+/[^/]+(?:/[^/]+)*?/)s-[A-Za-z0-9_-]+(?=/|$)")
+
+
+#: Without one of these, a URL has nothing to mask and parses cleanly ("[": IPv6).
+_REDACT_MARKS: Final = ("?", "#", "@", "/s-", "[")
 
 
 def redact_url(url: str) -> str:
-    """Return ``url`` with user info and secret query values masked."""
+    """Return ``url`` with user info, secret query values and share tokens masked.
+
+    Masks the values of :data:`SECRET_PARAMS` (``consumer_key``, ``secret_token``,
+    tokens, codes...), a private share link's ``s-…`` path segment, and the same in a
+    URL carried in a query value (``/resolve?url=…``).
+    """
+    if not any(mark in url for mark in _REDACT_MARKS):
+        return url  # nothing to mask: the common case, kept cheap
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -88,11 +103,14 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = _MASK + "@" + netloc.rpartition("@")[2]
+    path = parts.path
+    if "/s-" in path:
+        path = _SHARE_TOKEN.sub(rf"\1s-{_MASK}", path)
     return urlunsplit(
         (
             parts.scheme,
             netloc,
-            parts.path,
+            path,
             _redact_query(parts.query),
             _redact_query(parts.fragment),
         )
@@ -110,7 +128,7 @@ def _redact_query(query: str) -> str:
     for key, value in pairs:
         if key.lower() in SECRET_PARAMS:
             new_value = _MASK
-        elif "?" in value or "#" in value:
+        elif "?" in value or "#" in value or "://" in value:
             new_value = redact_url(value)
         else:
             new_value = value
@@ -137,7 +155,8 @@ class InvalidURN(InvalidArgument):
     def __init__(self, value: object, reason: str, *, kind: str | None = None) -> None:
         self.value = value
         self.kind = kind
-        shown = repr(value)
+        # A pasted private share link carries its s-token: never repeat it.
+        shown = repr(redact_url(value) if isinstance(value, str) and "://" in value else value)
         if len(shown) > 120:
             shown = shown[:117] + "..."
         super().__init__(f"invalid {kind + ' ' if kind else ''}URN {shown}: {reason}")

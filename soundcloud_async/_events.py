@@ -2,7 +2,9 @@
 
 Hooks are plain synchronous callables, called inline on the request path, so keep
 them cheap (append to a list, bump a metric). An exception in a hook is logged and
-swallowed: observability never breaks a request. URLs in events are redacted.
+swallowed: observability never breaks a request. URLs in events are redacted: the
+values of secret query parameters (``consumer_key``, ``secret_token``, tokens, codes)
+and a private share link's ``s-…`` token are shown as ``***``.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ from soundcloud_async._events import (
     Stats,
 )
 from soundcloud_async._ratelimit import RateLimiter
+from soundcloud_async._urls import check_secure_url
 
 __all__ = ["MAX_REDIRECTS", "Response", "StreamResponse", "Transport", "map_aiohttp_error"]
 
@@ -165,10 +166,15 @@ class Transport:
         wall_clock: Clock = time.time,
         hooks: EventHooks | None = None,
         stats: Stats | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         base = URL(base_url.rstrip("/"))
         if not base.is_absolute() or base.scheme not in ("http", "https"):
-            raise InvalidArgument(f"base_url must be an absolute http(s) URL, not {base_url!r}")
+            raise InvalidArgument(
+                f"base_url must be an absolute http(s) URL, not {redact_url(base_url)!r}"
+            )
+        # The Authorization header goes to this origin: plain http only on loopback.
+        check_secure_url(str(base), name="base_url", allow_insecure_http=allow_insecure_http)
         self.session = session
         self.base_url = str(base)
         self.base = base
@@ -238,6 +244,9 @@ class Transport:
             if query:  # all-None params (an unset option) leave the URL as it is
                 url = url.update_query(query)
         url_text = str(url)
+        # What events and logs show: secrets (consumer_key, secret_token...) masked.
+        # Computed on first use, as most clients have no hooks.
+        shown = ""
         # A path is joined to the base URL, so only an absolute URL needs the origin check.
         send_auth = (
             authenticate
@@ -265,11 +274,14 @@ class Transport:
             if waited >= _NOTICEABLE_WAIT:
                 stats.waited += waited
                 if hooks.rate_limit_wait:
-                    hooks.emit(hooks.rate_limit_wait, RateLimitWait(method, url_text, waited))
+                    shown = shown or redact_url(url_text)
+                    hooks.emit(hooks.rate_limit_wait, RateLimitWait(method, shown, waited))
             if hooks.request_sent:
-                hooks.emit(hooks.request_sent, RequestSent(method, url_text, attempt))
+                shown = shown or redact_url(url_text)
+                hooks.emit(hooks.request_sent, RequestSent(method, shown, attempt))
             if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("%s %s (attempt %d)", method, redact_url(url_text), attempt)
+                shown = shown or redact_url(url_text)
+                logger.debug("%s %s (attempt %d)", method, shown, attempt)
             stats.requests += 1
             sent_at = clock()
             error: SoundCloudError
@@ -293,9 +305,10 @@ class Transport:
             else:
                 stats.responses += 1
                 if hooks.response_received:
+                    shown = shown or redact_url(url_text)
                     hooks.emit(
                         hooks.response_received,
-                        ResponseReceived(method, url_text, status, attempt, clock() - sent_at),
+                        ResponseReceived(method, shown, status, attempt, clock() - sent_at),
                     )
                 try:
                     decoded = classify(
@@ -363,14 +376,15 @@ class Transport:
         if isinstance(error, RateLimited):
             await self.limiter.feedback(throttled=True, pause=delay)
         stats.retries += 1
+        shown = redact_url(url)
         if self.hooks.retry_scheduled:
             self.hooks.emit(
-                self.hooks.retry_scheduled, RetryScheduled(method, url, attempt, delay, error)
+                self.hooks.retry_scheduled, RetryScheduled(method, shown, attempt, delay, error)
             )
         logger.info(
             "retrying %s %s in %.2fs after attempt %d: %s",
             method,
-            redact_url(url),
+            shown,
             delay,
             attempt,
             error,

@@ -43,7 +43,7 @@ import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 
-from soundcloud_async._errors import InvalidArgument, TransportError
+from soundcloud_async._errors import InvalidArgument, TransportError, redact_url
 
 if TYPE_CHECKING:
     from soundcloud_async._http import Transport
@@ -369,7 +369,9 @@ def check_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
         raise InvalidArgument(f"a media URL must be a non-empty string, not {url!r:.60}")
     if not url.startswith(("http://", "https://", "/")):
-        raise InvalidArgument(f"a media URL must be an http(s) URL or an API path, not {url!r:.60}")
+        raise InvalidArgument(
+            f"a media URL must be an http(s) URL or an API path, not {redact_url(url)!r:.60}"
+        )
     return url
 
 

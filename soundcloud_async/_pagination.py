@@ -91,7 +91,12 @@ class Checkpoint:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of a collection: its items, where it came from, and what follows."""
+    """One page of a collection: its items, where it came from, and what follows.
+
+    The URLs hold no secrets: a legacy ``consumer_key`` or a ``secret_token`` is left
+    out of them (the paginator keeps the real URLs to itself), as in a
+    :class:`Checkpoint`.
+    """
 
     items: list[T]
     url: str
@@ -246,7 +251,7 @@ class Paginator(Generic[T]):
                 # Keep the checkpoint exact: the rest of this page is still to come.
                 self._buffer, self._index, self._page_url = page.items, room, page.url
                 self._page_offset = self._fetched_offset
-                page = Page(page.items[:room], page.url, page.next_href)
+                page = Page(page.items[:room], page.url, page.next_href, page.future_href)
         self._yielded += len(page.items)
         return page
 
@@ -289,7 +294,7 @@ class Paginator(Generic[T]):
             if self._pending_error is not None:
                 self._skip = len(raw_items)
             if items:
-                return Page(items, url, next_url, future_href)
+                return _page(items, url, next_url, future_href)
             if next_url is not None:
                 empty_in_a_row += 1
                 if empty_in_a_row > self._max_empty:
@@ -298,7 +303,7 @@ class Paginator(Generic[T]):
                         f" (raise max_empty_pages to allow more)"
                     )
             elif self._mode == "pages":
-                return Page(items, url, None, future_href)
+                return _page(items, url, None, future_href)
         return None
 
     def _remember(self, url: str) -> None:
@@ -318,13 +323,14 @@ class Paginator(Generic[T]):
         if url.scheme not in ("http", "https"):
             raise PaginationError(f"next_href is not an http(s) URL: {next_href!r:.120}")
         if not transport.same_origin(url):
-            shown = f"{url.scheme}://{url.host}"
+            # The origin with its port: a different port is a different server.
+            shown = _origin(url)
             if self._foreign == "raise":
                 raise PaginationError(f"next_href points at a foreign host {shown}; not followed")
             logger.warning(
                 "next_href points at foreign host %s; rewriting it onto %s",
                 shown,
-                transport.base.host,
+                _origin(transport.base),
             )
             base = transport.base
             url = url.with_scheme(base.scheme).with_host(base.host or "").with_port(base.port)
@@ -400,6 +406,25 @@ def _split_page(data: Any, url: str, status: int) -> tuple[list[Any], str | None
 def _href(data: Mapping[str, Any], key: str) -> str | None:
     value = data.get(key)
     return value if isinstance(value, str) and value else None
+
+
+def _origin(url: URL) -> str:
+    """``scheme://host:port`` (the port always shown), without user info or path."""
+    host = url.host or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = url.port
+    return f"{url.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def _page(items: list[T], url: str, next_href: str | None, future_href: str | None) -> Page[T]:
+    return Page(items, _strip(url), _without_secrets(next_href), _without_secrets(future_href))
+
+
+def _strip(url: str) -> str:
+    stripped = _without_secrets(url)
+    assert stripped is not None
+    return stripped
 
 
 def _without_secrets(url: str | None) -> str | None:

@@ -712,6 +712,68 @@ class TestAuthorizationCodeFlow:
         assert (TOKEN_URL, token) == (auth.token_url, auth.token)
 
 
+class TestPlainHttp:
+    """Token, authorize and redirect URLs refuse plain http to another machine (issue 11)."""
+
+    INSECURE = "http://auth.example/oauth/token"
+
+    def test_client_credentials(self) -> None:
+        """The client secret never goes to a plain-http token endpoint unasked."""
+        with pytest.raises(InvalidArgument, match=r"token_url.*allow_insecure_http"):
+            ClientCredentials(CLIENT_ID, CLIENT_SECRET, token_url=self.INSECURE)
+        cc = ClientCredentials(
+            CLIENT_ID, CLIENT_SECRET, token_url=self.INSECURE, allow_insecure_http=True
+        )
+        assert self.INSECURE == cc.token_url
+
+    def test_refreshing_token(self) -> None:
+        """Nor does a refresh token."""
+        with pytest.raises(InvalidArgument, match="token_url"):
+            RefreshingToken("at", "rt", client_id=CLIENT_ID, token_url=self.INSECURE)
+        ok = RefreshingToken(
+            "at", "rt", client_id=CLIENT_ID, token_url=self.INSECURE, allow_insecure_http=True
+        )
+        assert self.INSECURE == ok.token_url
+
+    @pytest.mark.parametrize(
+        ("name", "kwargs"),
+        [
+            ("token_url", {"token_url": "http://auth.example/oauth/token"}),
+            ("authorize_url", {"authorize_url": "http://auth.example/authorize"}),
+            ("redirect_uri", {"redirect_uri": "http://app.example/callback"}),
+        ],
+    )
+    def test_authorization_code_flow(self, name: str, kwargs: dict[str, str]) -> None:
+        """Each URL of the code flow is checked; the opt-in carries to refreshing()."""
+        args: dict[str, Any] = {"redirect_uri": "https://app.example/callback", **kwargs}
+        with pytest.raises(InvalidArgument, match=name):
+            AuthorizationCodeFlow(CLIENT_ID, CLIENT_SECRET, **args)
+        flow = AuthorizationCodeFlow(CLIENT_ID, CLIENT_SECRET, allow_insecure_http=True, **args)
+        token = OAuthToken(access_token="at", refresh_token="rt", expires_in=3600)
+        assert flow.token_url == flow.refreshing(token).token_url
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://127.0.0.1:8080/oauth/token",
+            "http://localhost/oauth/token",
+            "http://[::1]:9/oauth/token",
+            "https://auth.example/oauth/token",
+        ],
+    )
+    def test_loopback_and_https(self, url: str) -> None:
+        """A local fake auth server or https needs no opt-in."""
+        flow = AuthorizationCodeFlow(
+            CLIENT_ID, None, "http://localhost:8000/cb", authorize_url=url, token_url=url
+        )
+        assert url == flow.token_url
+        assert url == ClientCredentials(CLIENT_ID, CLIENT_SECRET, token_url=url).token_url
+
+    def test_custom_scheme_redirect(self) -> None:
+        """A native app's custom-scheme redirect_uri is not http: accepted."""
+        assert AuthorizationCodeFlow(CLIENT_ID, None, "myapp://callback").redirect_uri
+
+
 class TestTokenStores:
     """The built-in stores: expiry counts down across save and load."""
 

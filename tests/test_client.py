@@ -17,6 +17,8 @@ from soundcloud_async import (
     InvalidURN,
     NotFound,
     Playlist,
+    RetryPolicy,
+    ServerError,
     SoundCloud,
     StaticToken,
     Track,
@@ -113,6 +115,55 @@ class TestConfiguration:
         """base_url must be an absolute http(s) URL."""
         with pytest.raises(InvalidArgument, match="base_url"):
             SoundCloud("tok", base_url=base_url)
+
+    @pytest.mark.parametrize(
+        "base_url",
+        ["http://api.soundcloud.com", "http://10.0.0.5:8080", "HTTP://example.com/api"],
+    )
+    def test_plain_http_refused(self, base_url: str) -> None:
+        """Plain http to another machine is refused: the token would travel in clear."""
+        with pytest.raises(InvalidArgument, match="allow_insecure_http=True"):
+            SoundCloud("tok", base_url=base_url)
+
+    @pytest.mark.parametrize(
+        "base_url",
+        [
+            "http://127.0.0.1:8080",
+            "http://127.3.4.5",
+            "http://localhost:1234",
+            "http://LOCALHOST.",
+            "http://[::1]:8080",
+            "https://api.soundcloud.com",
+            "https://10.0.0.5:8443",
+        ],
+    )
+    def test_https_and_loopback_accepted(self, base_url: str) -> None:
+        """https anywhere, and plain http on loopback (a local fake server), need no opt-in."""
+        assert SoundCloud("tok", base_url=base_url).base_url
+
+    async def test_opt_in_by_name(self, auto_clock: AutoClock) -> None:
+        """allow_insecure_http=True accepts plain http, and with_auth() views keep it."""
+        sc = SoundCloud("tok", base_url="http://api.internal:8080", allow_insecure_http=True)
+        async with sc:
+            assert "http://api.internal:8080" == sc._transport.base_url
+            assert sc.with_auth("other").allow_insecure_http
+
+    def test_transport_checks_too(self) -> None:
+        """The transport refuses plain http on its own (it is the one way out)."""
+        from soundcloud_async._http import Transport
+
+        with pytest.raises(InvalidArgument, match="plain http"):
+            Transport(
+                None,  # type: ignore[arg-type]
+                base_url="http://api.soundcloud.com",
+                auth=None,
+                limiter=Unlimited(),
+                retry=RetryPolicy(),
+                user_agent="x",
+                timeout=None,  # type: ignore[arg-type]
+                clock=lambda: 0.0,
+                sleep=None,  # type: ignore[arg-type]
+            )
 
     def test_bad_timeout(self) -> None:
         """A non-positive timeout is rejected."""
@@ -303,6 +354,32 @@ class TestResolve:
             with pytest.raises(InvalidArgument):
                 await sc.resolve(url)
             assert 0 == sc.stats.requests
+
+    async def test_share_token_not_in_errors(
+        self, mocked: aioresponses, auto_clock: AutoClock, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A private share link's s-token appears in no error message, repr or log line."""
+        caplog.set_level("DEBUG")
+        mocked.get(re.compile(r".*/resolve\?url=.*"), status=404, payload={"code": 404})
+        mocked.get(re.compile(r".*/resolve\?url=.*"), status=503, body="")
+        raised: list[BaseException] = []
+        async with client(auto_clock, retry=RetryPolicy(max_attempts=1)) as sc:
+            for url in (
+                "https://soundcloud.com/forss/flickermood/s-TOPsecret1",
+                "https://soundcloud.com/forss/sets/album/s-TOPsecret1",
+                "https://example.com/forss/flickermood/s-TOPsecret1",
+            ):
+                with pytest.raises((NotFound, InvalidArgument, ServerError)) as caught:
+                    await sc.resolve(url)
+                raised.append(caught.value)
+            with pytest.raises(InvalidArgument) as not_urn:
+                await sc.tracks.get("https://soundcloud.com/forss/flickermood/s-TOPsecret1")
+            raised.append(not_urn.value)
+        assert [NotFound, ServerError, InvalidArgument, InvalidURN] == [type(e) for e in raised]
+        for exc in raised:
+            assert "TOPsecret1" not in f"{exc} {exc!r}"
+        assert "TOPsecret1" not in caplog.text
+        assert "s-***" in str(raised[0])
 
     async def test_not_found(self, mocked: aioresponses, auto_clock: AutoClock) -> None:
         """An unknown URL is NotFound."""

@@ -689,6 +689,25 @@ class TestRedactUrl:
         assert "q=x" in redacted
         assert redacted.startswith("https://api.soundcloud.com/me?")
 
+    @pytest.mark.parametrize(
+        ("url", "expected"),
+        [
+            ("https://soundcloud.com/u/t/s-AbC123", "https://soundcloud.com/u/t/s-***"),
+            ("https://soundcloud.com/u/sets/p/s-AbC123/", "https://soundcloud.com/u/sets/p/s-***/"),
+            ("soundcloud.com/u/t/s-AbC123?si=x", "soundcloud.com/u/t/s-***?si=x"),
+            (
+                "https://api.soundcloud.com/resolve?url=https%3A%2F%2Fsoundcloud.com%2Fu%2Ft%2Fs-AbC1",
+                "https://api.soundcloud.com/resolve?url=https://soundcloud.com/u/t/s-***",
+            ),
+            ("https://soundcloud.com/u/s-bahn-mix", "https://soundcloud.com/u/s-bahn-mix"),
+            ("https://soundcloud.com/s-user/track", "https://soundcloud.com/s-user/track"),
+        ],
+    )
+    def test_share_token_masked(self, url: str, expected: str) -> None:
+        """A private share link's s-token is masked, in a path or a nested URL; a
+        permalink that merely starts with ``s-`` is kept."""
+        assert expected == redact_url(url)
+
     def test_param_name_case_insensitive(self) -> None:
         """A secret parameter is masked whatever the case of its name."""
         assert SECRET not in redact_url(f"https://api.soundcloud.com/me?Client_Secret={SECRET}")

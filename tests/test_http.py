@@ -441,6 +441,61 @@ class TestObservability:
         assert "retrying" in caplog.text
 
 
+class TestEventsAreRedacted:
+    """Every event's URL has consumer_key, secret_token and share tokens masked (issue 11)."""
+
+    async def test_every_event(self, mocked: aioresponses, auto_clock: AutoClock) -> None:
+        """RequestSent, ResponseReceived, RetryScheduled and RateLimitWait carry no secret."""
+        events: list[Any] = []
+        hooks = EventHooks()
+        for hook in (
+            hooks.request_sent,
+            hooks.response_received,
+            hooks.retry_scheduled,
+            hooks.rate_limit_wait,
+        ):
+            hook.append(events.append)
+
+        class SlowLimiter(Unlimited):
+            async def acquire(self, cost: float = 1.0) -> None:
+                auto_clock.now += 0.5  # a noticeable wait, so RateLimitWait fires
+
+        legacy = re.compile(r".*/tracks/1\.json.*")
+        mocked.get(legacy, status=503, body="")
+        mocked.get(legacy, payload=TRACK)
+        async with make_client(auto_clock, hooks=hooks, rate_limiter=SlowLimiter()) as sc:
+            await sc._transport.request(
+                "GET",
+                "/tracks/1.json",
+                params={"consumer_key": "ck-SECRET-1", "secret_token": "s-SECRET2"},
+            )
+        kinds = [type(e).__name__ for e in events]
+        assert {"RequestSent", "ResponseReceived", "RetryScheduled", "RateLimitWait"} == set(kinds)
+        for event in events:
+            assert "SECRET" not in event.url, event
+            assert "SECRET" not in repr(event), event
+            assert "consumer_key=***" in event.url
+        sent = [str(url) for (_, url) in mocked.requests]
+        assert all("consumer_key=ck-SECRET-1" in u for u in sent)  # the server still got it
+
+    async def test_share_link_in_resolve(
+        self, mocked: aioresponses, auto_clock: AutoClock, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """A private share link's s-token is masked in events and the debug log."""
+        events: list[Any] = []
+        hooks = EventHooks()
+        hooks.request_sent.append(events.append)
+        caplog.set_level("DEBUG", logger="soundcloud_async")
+        mocked.get(re.compile(r".*/resolve\?url=.*"), status=404, body="")
+        async with make_client(auto_clock, hooks=hooks) as sc:
+            with pytest.raises(NotFound) as caught:
+                await sc.resolve("https://soundcloud.com/u/track/s-PRIVATEtok")
+        assert 1 == len(events)
+        for text in (events[0].url, caplog.text, str(caught.value), repr(caught.value)):
+            assert "PRIVATEtok" not in text
+        assert "s-***" in events[0].url
+
+
 class TestErrorMapping:
     """Every aiohttp failure we expect maps into our tree, in one place."""
 

@@ -253,10 +253,24 @@ class TestFaults:
         async with SoundCloud("tok", rate_limiter=Unlimited(), clock=auto_clock) as sc:
             paginator = paginate(sc, limit=10, foreign_next_href="raise")
             got: list[int] = []
-            with pytest.raises(PaginationError, match=r"foreign host https://evil\.example\.com"):
+            with pytest.raises(
+                PaginationError, match=r"foreign host https://evil\.example\.com:443;"
+            ):
                 await drain(paginator, got)
         assert list(range(10)) == got
         assert 1 == len(server.seen)
+
+    async def test_foreign_warning_names_the_port(
+        self, mocked: aioresponses, client: SoundCloud, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The foreign-host warning shows the port: another port is another server."""
+        server = PagedServer(list(range(20)), host="https://api.soundcloud.com:8443")
+        serve(mocked, server)
+        assert list(range(20)) == await paginate(client, limit=10).collect()
+        assert (
+            "next_href points at foreign host https://api.soundcloud.com:8443; "
+            "rewriting it onto https://api.soundcloud.com:443" in caplog.text
+        )
 
     async def test_dropped_parameters_restored(
         self, mocked: aioresponses, client: SoundCloud
@@ -384,6 +398,30 @@ class TestSecretsAndFutureHref:
         rest = await again.collect()
         assert list(range(20)) == head + rest
         assert "key-123" == server.seen[-1].query["consumer_key"]
+
+    async def test_pages_without_consumer_key(
+        self, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """Page.url, Page.next_href and repr(page) hold no consumer_key or secret_token;
+        the paginator still sends them with every page."""
+        server = PagedServer(list(range(25)))
+        serve(mocked, server)
+        pages = [
+            page
+            async for page in paginate(
+                client, limit=10, params={"consumer_key": "ck-123", "secret_token": "s-456"}
+            ).pages()
+        ]
+        assert [10, 10, 5] == [len(page.items) for page in pages]
+        for page in pages:
+            shown = f"{page.url} {page.next_href} {page!r}"
+            assert "ck-123" not in shown
+            assert "s-456" not in shown
+        assert pages[0].next_href is not None
+        assert "cursor=10" in pages[0].next_href
+        assert [("ck-123", "s-456")] * 3 == [
+            (url.query["consumer_key"], url.query["secret_token"]) for url in server.seen
+        ]
 
     async def test_future_href(self, mocked: aioresponses, client: SoundCloud) -> None:
         """A page's future_href is handed out with the page."""

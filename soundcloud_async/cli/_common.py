@@ -128,6 +128,12 @@ def _connection_options() -> argparse.ArgumentParser:
         default=5,
         help="attempts per request, retries included (default: %(default)s)",
     )
+    g.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="accept a plain-http --base-url/--token-url on a host that is not loopback "
+        "(the token and client secret then travel in clear)",
+    )
     return p
 
 
@@ -162,7 +168,9 @@ def _auth(args: argparse.Namespace) -> tuple[str | None, Auth | None]:
     if token_url is None:
         base = args.base_url.rstrip("/")
         token_url = DEFAULT_TOKEN_URL if base == DEFAULT_BASE_URL else f"{base}/oauth/token"
-    return None, ClientCredentials(client_id, secret, token_url=token_url)
+    return None, ClientCredentials(
+        client_id, secret, token_url=token_url, allow_insecure_http=args.allow_insecure_http
+    )
 
 
 def client(args: argparse.Namespace, limiter: RateLimiter | None = None) -> SoundCloud:
@@ -178,6 +186,7 @@ def client(args: argparse.Namespace, limiter: RateLimiter | None = None) -> Soun
         base_url=args.base_url,
         rate_limiter=limiter or TokenBucket(args.rate, args.burst, adaptive=True),
         retry=RetryPolicy(max_attempts=args.max_attempts),
+        allow_insecure_http=args.allow_insecure_http,
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import anyio
 
 from soundcloud_async._client import SoundCloud
-from soundcloud_async._errors import InvalidArgument, SoundCloudError
+from soundcloud_async._errors import InvalidArgument, SoundCloudError, redact_url
 from soundcloud_async._ratelimit import RateLimiter
 from soundcloud_async._urn import URN
 from soundcloud_async.cli._common import (
@@ -136,7 +136,7 @@ async def _seed_urn(sc: SoundCloud, text: str) -> str:
     if "soundcloud.com" in text and "api.soundcloud.com" not in text:
         urn = await sc.resolve(text, urn_only=True)
         if urn.kind != "users":
-            raise InvalidArgument(f"{text!r} is a {urn.kind[:-1]}, not a user")
+            raise InvalidArgument(f"{redact_url(text)!r} is a {urn.kind[:-1]}, not a user")
         return str(urn)
     return str(URN.parse(text, "users"))
 
