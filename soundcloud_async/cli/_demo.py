@@ -32,7 +32,7 @@ def add_parser(
         "enforces a little below the client's, with a few injected faults.",
     )
     g = demo.add_argument_group("fake server")
-    g.add_argument("--size", default="small", help="world size: tiny, small, large")
+    g.add_argument("--size", default="small", help="world size: tiny, small, large, huge")
     g.add_argument("--seed", type=int, default=0, help="seed of the world (default: 0)")
     g.add_argument(
         "--rate", type=positive_float, default=60.0, help="client requests/s (default: 60)"

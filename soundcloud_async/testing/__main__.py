@@ -17,9 +17,11 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from typing import get_args
 
 from soundcloud_async.testing._faults import FAULT_KINDS
 from soundcloud_async.testing._server import FakeSoundCloud
+from soundcloud_async.testing._world import WorldSize
 
 __all__ = ["build_parser", "main", "parse_fault", "serve"]
 
@@ -49,7 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated world")
-    parser.add_argument("--size", default="small", help="world size (tiny, small, ...)")
+    parser.add_argument(
+        "--size",
+        default="small",
+        choices=get_args(WorldSize),
+        help="world size: tiny (8 users), small (300, default), large (50k users, "
+        "celebrities with up to 40k followers), huge (500k users, 1.7M tracks, up to 400k "
+        "followers; 1.3M objects within 3 follow hops of the test user; ~1.5 s to start)",
+    )
     parser.add_argument(
         "--rate", type=float, default=None, help="general limit: requests per second per client"
     )

@@ -13,8 +13,12 @@ non-increasing degree sequence, so that
 * every follower count comes from one difference array (``O(users + layers)``).
 
 So even the ``"large"`` world (100k+ tracks, 1M+ follow edges) starts in well under a
-second. Mutations (follow, like, upload, delete, ...) are an overlay on top of the
-generated base, kept in :class:`Collection` objects.
+second. The layers give every user about the same number of followers; the ``"large"``
+and ``"huge"`` worlds add celebrities with power-law follower counts on top
+(:class:`_Stars`: a user follows the celebrities whose follower quota its rank under a
+fixed bijection falls below, so both directions stay computable page by page).
+Mutations (follow, like, upload, delete, ...) are an overlay on top of the generated
+base, kept in :class:`Collection` objects.
 
 Collections and cursors: every collection is append-ordered; item ``i`` has sequence
 number ``i`` (generated items first, appended ones after; removed ones leave a hole).
@@ -31,12 +35,13 @@ import base64
 import bisect
 import heapq
 import itertools
+import math
 import random
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, Literal, TypeVar
 
 import orjson
 
@@ -56,7 +61,7 @@ __all__ = [
     "parse_urn",
 ]
 
-WorldSize = Literal["tiny", "small", "large"]
+WorldSize = Literal["tiny", "small", "large", "huge"]
 
 #: The world's "now": generated content is older; mutations tick forward from here.
 NOW_EPOCH: Final = 1_748_736_000  # 2025/06/01 00:00:00 +0000
@@ -79,8 +84,30 @@ _SHORT_MOD: Final = 62**6
 _SHORT_MUL: Final = 1_234_567_891  # coprime with 62**6
 _SHORT_INV: Final = pow(_SHORT_MUL, -1, _SHORT_MOD)
 
-#: Bytes cached per kind before the cache is dropped (keeps the large world bounded).
-_CACHE_CAP: Final = 200_000
+
+_V = TypeVar("_V")
+
+
+class _Cache(dict[int, _V]):
+    """A cache of serialised items holding at most ``cap`` entries.
+
+    A hit is one plain dict lookup (the routes' hot path; an LRU would reorder on every
+    hit). :meth:`put` evicts the oldest-inserted eighth when full, so memory stays
+    bounded however much of a big world a crawl walks through.
+    """
+
+    __slots__ = ("cap",)
+
+    def __init__(self, cap: int) -> None:
+        super().__init__()
+        self.cap = cap
+
+    def put(self, key: int, value: _V) -> None:
+        """Cache ``value`` under ``key``, first evicting the oldest entries when full."""
+        if len(self) >= self.cap:
+            for old in list(itertools.islice(self, max(1, self.cap // 8))):
+                del self[old]
+        self[key] = value
 
 
 def _mix(x: int) -> int:
@@ -492,12 +519,34 @@ class _Shape:
     playlist_like_max: int
     comments_max: int
     playlist_len_max: int
+    #: Celebrities on top of the near-uniform follow layers (0: none; see :class:`_Stars`).
+    stars: int = 0
+    #: Followers of the most followed celebrity, as a fraction of all users.
+    star_top: float = 0.0
+    #: Celebrity ``j`` (from 0) has ``star_top * users * (j + 1) ** -star_exponent``.
+    star_exponent: float = 1.0
+    #: Entries per cache of serialised items (see :class:`_Cache`).
+    cache_cap: int = 200_000
 
 
+_LARGE: Final = _Shape(50_000, 2.5, 0.4, 20, 1000, 0.6, 5, 400, 12, 6, 25, 20)
 _SHAPES: Final[dict[str, _Shape]] = {
     "tiny": _Shape(8, 3.0, 1.0, 1, 5, 1.0, 2, 6, 3, 2, 4, 5),
     "small": _Shape(300, 10.0, 1.5, 3, 150, 0.8, 5, 120, 12, 8, 40, 25),
-    "large": _Shape(50_000, 2.5, 0.4, 20, 1000, 0.6, 5, 400, 12, 6, 25, 20),
+    # Celebrities: the top one is followed by 80% of the users (40k: 200 pages of 200).
+    "large": replace(_LARGE, stars=500, star_top=0.8, star_exponent=0.9),
+    # A breadth-first crawl of followings from the default user reaches 1M+ objects by
+    # depth 3; the top celebrity's followers are 2000 pages. Nobody follows more than
+    # 2000 (layers: at most 1030; celebrities: 900). Small caches bound the RSS.
+    "huge": replace(
+        _LARGE,
+        users=500_000,
+        follow_min=30,
+        stars=900,
+        star_top=0.8,
+        star_exponent=0.9,
+        cache_cap=20_000,
+    ),
 }
 
 
@@ -565,15 +614,169 @@ class _Layers:
         k = self.offset_layer.get((dst - src) % self.n_dst)
         return k if k is not None and k < self.degree[src] else None
 
+    # A base edge sits at its layer's sequence number on both sides.
+    out_seq = layer_of
+    in_seq = layer_of
+
+    def n_edges(self) -> int:
+        """Edges in the relation."""
+        return sum(self.degree)
+
 
 def _power_degrees(n: int, lo: int, hi: int, gamma: float) -> list[int]:
     return [lo + int(hi * (i + 1) ** -gamma) for i in range(n)]
 
 
+class _Stars:
+    """Follow layers plus a few celebrities with power-law follower counts.
+
+    Celebrity ``j`` (user ``stars[j]``) is followed by the ``sizes[j]`` users of lowest
+    *rank*, where ``rank(u) = (a * u + b) % n`` is a fixed bijection of user indices
+    and ``sizes`` is non-increasing. So the celebrities a user follows are a prefix
+    ``stars[:J(u)]`` with ``J(u) = #{j : sizes[j] > rank(u)}`` (one bisection), and
+    celebrity ``j``'s followers are ``unrank(0), unrank(1), ...``: both sides are
+    computed on demand, in O(page) time.
+
+    Sequence numbers: ``u``'s followings are its layer edges (``0 .. degree(u) - 1``),
+    then celebrity ``j`` at ``degree(u) + j``; a celebrity's followers are its layer
+    followers (``0 .. width - 1``, as for any user), then the user of rank ``r`` at
+    ``width + r``. An edge that the layers already hold, or a celebrity's edge to
+    itself, is a hole on the celebrity side, so no edge appears twice.
+    """
+
+    __slots__ = (
+        "_a_inv",
+        "_b_inv",
+        "_dups",
+        "_neg_sizes",
+        "a",
+        "b",
+        "base",
+        "sizes",
+        "star_of",
+        "stars",
+    )
+
+    def __init__(
+        self, base: _Layers, n_stars: int, top: float, exponent: float, rng: random.Random
+    ) -> None:
+        n = base.n_dst
+        self.base = base
+        n_stars = min(n_stars, n - 2)
+        # Users 0 and 1 (the default test user) stay ordinary.
+        self.stars = rng.sample(range(2, n), n_stars)
+        self.star_of = {u: j for j, u in enumerate(self.stars)}
+        self.sizes = [max(1, min(n, int(top * n * (j + 1) ** -exponent))) for j in range(n_stars)]
+        self._neg_sizes = [-f for f in self.sizes]
+        # A multiplier near n / golden ratio spreads consecutive users' ranks evenly.
+        a = int(n * 0.6180339887) + rng.randrange(n // 100 + 1)
+        while math.gcd(a, n) != 1:
+            a += 1
+        self.a, self.b = a, rng.randrange(n)
+        # unrank(r) = (r - b) * a^-1 = r * a^-1 + (-b * a^-1)   (mod n)
+        self._a_inv = pow(a, -1, n)
+        self._b_inv = (-self.b * self._a_inv) % n
+        self._dups: dict[int, int] = {}
+
+    def rank(self, u: int) -> int:
+        """``u``'s position in the fixed order that decides who follows celebrities."""
+        return (self.a * u + self.b) % self.base.n_dst
+
+    def unrank(self, r: int) -> int:
+        """The user of rank ``r`` (the inverse of :meth:`rank`)."""
+        return (self._a_inv * r + self._b_inv) % self.base.n_dst
+
+    def stars_followed(self, u: int) -> int:
+        """How many celebrities (a prefix of ``stars``) user ``u`` follows, holes included."""
+        if u >= self.base.n_dst:
+            return 0
+        return bisect.bisect_left(self._neg_sizes, -self.rank(u))
+
+    def _star_hole(self, u: int, star: int) -> bool:
+        return u == star or self.base.layer_of(u, star) is not None
+
+    def out(self, src: int) -> Collection:
+        base = self.base.out(src)
+        m = self.stars_followed(src)
+        if m == 0:
+            return base
+        d, layer_at, stars = base.base_len, base.base, self.stars
+        hole = self._star_hole
+
+        def at(s: int) -> int:
+            if s < d:
+                return layer_at(s)
+            c = stars[s - d]
+            return -1 if hole(src, c) else c
+
+        holes = sum(1 for c in stars[:m] if hole(src, c))
+        return Collection(d + m, at, d + m - holes)
+
+    def into(self, dst: int) -> Collection:
+        base = self.base.into(dst)
+        j = self.star_of.get(dst)
+        if j is None:
+            return base
+        width, layer_at, unrank, hole = base.base_len, base.base, self.unrank, self._star_hole
+        size = self.sizes[j]
+
+        def at(s: int) -> int:
+            if s < width:
+                return layer_at(s)
+            u = unrank(s - width)
+            return -1 if hole(u, dst) else u
+
+        return Collection(width + size, at, base.base_count + size - self._star_dups(j))
+
+    def _star_dups(self, j: int) -> int:
+        """Holes among celebrity ``j``'s rank-ordered followers (computed once: O(width))."""
+        dups = self._dups.get(j)
+        if dups is None:
+            star, size = self.stars[j], self.sizes[j]
+            layer = self.base.into(star)
+            dups = sum(
+                1
+                for k in range(layer.base_len)
+                if (w := layer.base(k)) >= 0 and self.rank(w) < size
+            )
+            dups += self.rank(star) < size
+            self._dups[j] = dups
+        return dups
+
+    def _star_edge(self, src: int, dst: int) -> int | None:
+        """Celebrity ``j`` when ``src -> dst`` is a celebrity edge not held by the layers."""
+        j = self.star_of.get(dst)
+        if j is None or src >= self.base.n_dst or self.rank(src) >= self.sizes[j]:
+            return None
+        return None if self._star_hole(src, dst) else j
+
+    def out_seq(self, src: int, dst: int) -> int | None:
+        """The sequence number of the base edge ``src -> dst`` among ``src``'s followings."""
+        k = self.base.layer_of(src, dst)
+        if k is not None:
+            return k
+        j = self._star_edge(src, dst)
+        return None if j is None else self.base.degree[src] + j
+
+    def in_seq(self, src: int, dst: int) -> int | None:
+        """The sequence number of the base edge ``src -> dst`` among ``dst``'s followers."""
+        k = self.base.layer_of(src, dst)
+        if k is not None:
+            return k
+        j = self._star_edge(src, dst)
+        return None if j is None else len(self.base.offset) + self.rank(src)
+
+    def n_edges(self) -> int:
+        """Edges in the relation (counts every celebrity's holes once: O(stars x width))."""
+        return self.base.n_edges() + sum(
+            self.sizes[j] - self._star_dups(j) for j in range(len(self.stars))
+        )
+
+
 class _Relation:
     """A many-to-many relation (follows, likes, reposts) with its overlay of mutations."""
 
-    def __init__(self, layers: _Layers) -> None:
+    def __init__(self, layers: _Layers | _Stars) -> None:
         self.layers = layers
         self.out_over: dict[int, Collection] = {}
         self.in_over: dict[int, Collection] = {}
@@ -604,7 +807,7 @@ class _Relation:
         return self.out(src).find(dst, self._base_seq(src, dst)) is not None
 
     def _base_seq(self, src: int, dst: int) -> int:
-        k = self.layers.layer_of(src, dst)
+        k = self.layers.out_seq(src, dst)
         return -1 if k is None else k
 
     def add(self, src: int, dst: int, when: int) -> bool:
@@ -622,7 +825,8 @@ class _Relation:
             return False
         out.remove_seq(seq)
         inn = self._in_mut(dst)
-        in_seq = inn.find(src, seq if seq < out.base_len else -1)
+        base_in = self.layers.in_seq(src, dst) if seq < out.base_len else None
+        in_seq = inn.find(src, -1 if base_in is None else base_in)
         if in_seq is not None:
             inn.remove_seq(in_seq)
         return True
@@ -662,8 +866,8 @@ class World:
         self._shape = shape
         # user -> [first track, first track of the next user) and same for playlists
         tcap, pcap = int(shape.tracks_per_user * 30), max(4, int(shape.playlists_per_user * 20))
-        tcounts = [self._count(1, u, shape.tracks_per_user, tcap) for u in range(n)]
-        pcounts = [self._count(2, u, shape.playlists_per_user, pcap) for u in range(n)]
+        tcounts = self._counts(1, n, shape.tracks_per_user, tcap)
+        pcounts = self._counts(2, n, shape.playlists_per_user, pcap)
         tcounts[1] = max(tcounts[1], 8)
         pcounts[1] = max(pcounts[1], 3)
         self._track_start = [0, *itertools.accumulate(tcounts)]
@@ -673,7 +877,18 @@ class World:
         fdeg = _power_degrees(n, shape.follow_min, shape.follow_max, shape.follow_gamma)
         fdeg = [min(d, n - 1) for d in fdeg]
         fdeg = sorted(fdeg, reverse=True)
-        self._follows = _Relation(_Layers(fdeg, n, rng))
+        follow_layers = _Layers(fdeg, n, rng)
+        self._follows = _Relation(
+            _Stars(
+                follow_layers,
+                shape.stars,
+                shape.star_top,
+                shape.star_exponent,
+                random.Random(_mix(seed ^ 0x57A25)),
+            )
+            if shape.stars
+            else follow_layers
+        )
         nt = max(self._n_tracks0, 2)
         ldeg = [min(d, nt - 1) for d in _power_degrees(n, shape.like_min, shape.like_max, 0.7)]
         self._likes = _Relation(_Layers(ldeg, nt, rng))
@@ -712,13 +927,14 @@ class World:
         self._recently_played: dict[int, list[int]] = {}
         self._clock = NOW_EPOCH
         # Caches of serialised items.
-        self._user_cache: dict[int, bytes] = {}
-        self._permalinks: dict[int, str] = {}
-        self._track_cache: dict[int, bytes] = {}
-        self._track_json: dict[int, bytes] = {}
-        self._playlist_cache: dict[int, bytes] = {}
-        self._track_meta: dict[int, _Meta] = {}
-        self._playlist_meta: dict[int, _Meta] = {}
+        cap = shape.cache_cap
+        self._user_cache: _Cache[bytes] = _Cache(cap)
+        self._permalinks: _Cache[str] = _Cache(cap)
+        self._track_cache: _Cache[bytes] = _Cache(cap)
+        self._track_json: _Cache[bytes] = _Cache(cap)
+        self._playlist_cache: _Cache[bytes] = _Cache(cap)
+        self._track_meta: _Cache[_Meta] = _Cache(cap)
+        self._playlist_meta: _Cache[_Meta] = _Cache(cap)
         self._version = 0
 
         self.default_user_urn = self.user_urn(1)
@@ -727,11 +943,29 @@ class World:
     def generate(cls, *, seed: int = 0, size: str = "small") -> World:
         """A deterministic world for ``seed``.
 
+        Sizes (start-up on one core of a 2-core machine):
+
+        * ``"tiny"``: 8 users, a few dozen tracks (unit tests).
+        * ``"small"`` (default): 300 users, ~3k tracks; followers near uniform.
+        * ``"large"``: 50k users, 170k tracks, 1.5M follow edges (0.2 s). Follower
+          counts are heavy-tailed: 500 celebrities, the top one followed by 80% of
+          all users (40k: a followers job of 200 pages of 200), the next by 21k, 15k,
+          ...; the median user has ~23 followers.
+        * ``"huge"``: 500k users, 1.7M tracks, 400k playlists (~1.5 s, ~170 MB).
+          900 celebrities, the top one followed by 400k users (2000 pages). A
+          breadth-first crawl of followings from :attr:`default_user_urn` reaches
+          1.3M users, tracks and playlists by depth 3 (:meth:`follow_reach`). Its
+          caches of serialised items hold 20k entries each, so a server's memory stays
+          bounded however much of it is crawled.
+
+        :meth:`most_followed` lists the celebrities with their follower counts.
+
         Args:
             seed: the same seed always gives the same world.
-            size: ``"tiny"`` (8 users, a few dozen tracks: unit tests), ``"small"``
-                (300 users, ~3k tracks, default) or ``"large"`` (50k users, 100k+
-                tracks, 1M+ follow edges: crawl benchmarks).
+            size: ``"tiny"``, ``"small"``, ``"large"`` or ``"huge"``.
+
+        Raises:
+            ValueError: an unknown size.
         """
         return cls(seed=seed, size=size)
 
@@ -751,6 +985,24 @@ class World:
         # A heavy tail whose mean is about ``mean`` (a quarter of the users have none).
         x = mean * 0.9 * (1.0 - r) ** -0.5
         return min(cap, max(1, int(x)))
+
+    def _counts(self, salt: int, n: int, mean: float, cap: int) -> list[int]:
+        """``[self._count(salt, i, mean, cap) for i in range(n)]``, with the hash inlined.
+
+        Start-up of the huge world spends most of its time here; the values are the
+        same bit for bit (same arithmetic, same order).
+        """
+        out = [0] * n
+        start = self._key + (salt << 40) + 0x9E3779B97F4A7C15
+        m64 = _M64
+        for i in range(n):
+            x = (start + i) & m64
+            x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m64
+            x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m64
+            r = (x ^ (x >> 31)) / 18446744073709551616.0
+            if r >= 0.25:
+                out[i] = min(cap, max(1, int(mean * 0.9 * (1.0 - r) ** -0.5)))
+        return out
 
     def tick(self) -> int:
         """Advance the world's clock by one second and return it (epoch seconds)."""
@@ -785,7 +1037,7 @@ class World:
     @property
     def n_follow_edges(self) -> int:
         """Follow edges in the generated base."""
-        return sum(self._follows.layers.degree)
+        return self._follows.layers.n_edges()
 
     def user_id(self, u: int) -> int:
         return USER_ID_BASE + u * _USER_STRIDE + self._h(10, u) % _USER_STRIDE
@@ -937,6 +1189,89 @@ class World:
     def is_following(self, u: int, v: int) -> bool:
         return self._follows.has(u, v)
 
+    def most_followed(self, n: int = 10) -> list[tuple[str, int]]:
+        """The ``n`` users with the most followers, most followed first.
+
+        In the ``large`` and ``huge`` worlds these are celebrities whose followers run to
+        hundreds or thousands of pages (tests of long jobs start here). Follows and
+        unfollows made through the API count. Ties go to the older user.
+
+        Args:
+            n: how many users (fewer when the world has fewer).
+
+        Returns:
+            ``(urn, followers_count)`` pairs; the count is what ``followers_count`` says
+            and what paging ``/users/{urn}/followers`` yields.
+
+        Raises:
+            ValueError: ``n`` is negative.
+        """
+        if n < 0:
+            raise ValueError(f"n must not be negative, not {n}")
+        rel = self._follows
+        layers = rel.layers.base if isinstance(rel.layers, _Stars) else rel.layers
+        stars = rel.layers.stars if isinstance(rel.layers, _Stars) else []
+        # Every user outside these candidates has its layer in-degree as follower count,
+        # and at least n candidates that are plain users rank above it: the top n is exact.
+        extra = len(stars) + len(rel.in_over)
+        in_count = layers.in_count
+        top = heapq.nlargest(n + extra, range(len(in_count)), key=in_count.__getitem__)
+        candidates = {*top, *stars, *rel.in_over}
+        ranked = sorted(
+            (-self.followers(u).count(), u) for u in candidates if self._users.at(u) >= 0
+        )
+        return [(self.user_urn(u), -neg) for neg, u in ranked[:n]]
+
+    def follow_reach(
+        self, depth: int, *, start: str | None = None, viewer: str | None = None
+    ) -> list[tuple[int, int, int]]:
+        """What a breadth-first crawl of followings delivers, depth by depth.
+
+        The oracle of ``FollowGraph(start, depth=d)`` (users, with all their tracks and
+        playlists): entry ``d`` counts the distinct users within ``d`` follow hops of
+        ``start`` and the tracks and playlists of theirs that ``viewer`` may see.
+
+        Args:
+            depth: the deepest level, ``>= 0``.
+            start: the first user's URN (default: :attr:`default_user_urn`).
+            viewer: whose token the crawl uses (default: :attr:`default_user_urn`).
+
+        Returns:
+            ``depth + 1`` cumulative ``(users, tracks, playlists)`` counts.
+
+        Raises:
+            ValueError: negative ``depth``, or a user that does not exist.
+        """
+        if depth < 0:
+            raise ValueError(f"depth must not be negative, not {depth}")
+        first = self.user_index(start or self.default_user_urn)
+        seer = self.user_index(viewer or self.default_user_urn)
+        if first is None or seer is None:
+            raise ValueError(f"no such user: {start if first is None else viewer}")
+        seen = {first}
+        level = [first]
+        users = tracks = playlists = 0
+        out: list[tuple[int, int, int]] = []
+        for d in range(depth + 1):
+            if d:
+                nxt = []
+                for u in level:
+                    for v in self.followings(u).live_keys():
+                        if v not in seen:
+                            seen.add(v)
+                            nxt.append(v)
+                level = nxt
+            users += len(level)
+            for u in level:
+                tracks += sum(
+                    1 for t in self.user_tracks(u).live_keys() if self.track_visible(t, seer)
+                )
+                playlists += sum(
+                    1 for p in self.user_playlists(u).live_keys() if self.playlist_visible(p, seer)
+                )
+            out.append((users, tracks, playlists))
+        return out
+
     def likes_track(self, u: int, t: int) -> bool:
         return self._likes.has(u, t)
 
@@ -1031,9 +1366,7 @@ class World:
                 access = _ACCESS.index(over["access"])
             public = not private and t not in self._deleted_tracks
             m = _Meta(self.track_owner(t), private, access, public)
-            if len(self._track_meta) > _CACHE_CAP:
-                self._track_meta.clear()
-            self._track_meta[t] = m
+            self._track_meta.put(t, m)
         return m
 
     def playlist_meta(self, p: int) -> _Meta:
@@ -1047,7 +1380,7 @@ class World:
                 private = over["sharing"] == "private"
             public = not private and p not in self._deleted_playlists
             m = _Meta(self.playlist_owner(p), private, 0, public)
-            self._playlist_meta[p] = m
+            self._playlist_meta.put(p, m)
         return m
 
     def track_visible(self, t: int, viewer: int | None, secret_token: str | None = None) -> bool:
@@ -1124,9 +1457,7 @@ class World:
         if over and "permalink" in over:
             return str(over["permalink"])
         value = self._generated_user_permalink(u)
-        if len(self._permalinks) > _CACHE_CAP:
-            self._permalinks.clear()
-        self._permalinks[u] = value
+        self._permalinks.put(u, value)
         return value
 
     def _generated_user_permalink(self, u: int) -> str:
@@ -1243,9 +1574,7 @@ class World:
         b = self._user_cache.get(u)
         if b is None:
             b = orjson.dumps(self.user_dict(u))
-            if len(self._user_cache) > _CACHE_CAP:
-                self._user_cache.clear()
-            self._user_cache[u] = b
+            self._user_cache.put(u, b)
         return b
 
     def comment_user_bytes(self, u: int) -> bytes:
@@ -1466,9 +1795,7 @@ class World:
         b = self._track_cache.get(t)
         if b is None:
             b = orjson.dumps(self.track_core(t))[:-1]
-            if len(self._track_cache) > _CACHE_CAP:
-                self._track_cache.clear()
-            self._track_cache[t] = b
+            self._track_cache.put(t, b)
         return b
 
     def track_parts(self, t: int, favorite: bool = False) -> tuple[bytes, bytes, bytes, bytes]:
@@ -1506,9 +1833,7 @@ class World:
         b = self._track_json.get(t)
         if b is None:
             b = b"".join(self.track_parts(t))
-            if len(self._track_json) > _CACHE_CAP:
-                self._track_json.clear()
-            self._track_json[t] = b
+            self._track_json.put(t, b)
         return b
 
     def track_dict(self, t: int, favorite: bool = False) -> dict[str, Any]:
@@ -1673,7 +1998,7 @@ class World:
         b = self._playlist_cache.get(p)
         if b is None:
             b = orjson.dumps(self.playlist_core(p))[:-1]
-            self._playlist_cache[p] = b
+            self._playlist_cache.put(p, b)
         return b
 
     def playlist_parts(

@@ -172,6 +172,14 @@ class TestStandalone:
             args.retry_after,
         )
 
+    def test_size_is_one_of_the_worlds(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--size accepts every world size and rejects others with a usage error."""
+        sizes = [build_parser().parse_args(["--size", s]).size for s in ("tiny", "huge")]
+        with pytest.raises(SystemExit) as exc:
+            build_parser().parse_args(["--size", "gigantic"])
+        assert (["tiny", "huge"], 2) == (sizes, exc.value.code)
+        assert "invalid choice: 'gigantic'" in capsys.readouterr().err
+
     async def test_serves_until_interrupted(self, http: aiohttp.ClientSession) -> None:
         """python -m soundcloud_async.testing prints its URL and token, serves, stops on SIGINT."""
         proc = await asyncio.create_subprocess_exec(

@@ -66,7 +66,7 @@ class TestGenerate:
     def test_unknown_size_is_rejected(self) -> None:
         """An unknown size raises ValueError."""
         with pytest.raises(ValueError, match="size"):
-            World.generate(size="huge")
+            World.generate(size="gigantic")
 
     def test_default_user(self, world: World) -> None:
         """The default test user exists, has tracks (one private) and playlists."""
