@@ -317,6 +317,8 @@ _ERROR_ONLY_KEYS = frozenset(
         "error_description",
     }
 )
+#: Beside ``code`` and ``message``, any of these marks the spec's ``Error`` envelope.
+_ENVELOPE_KEYS = frozenset({"link", "errors", "error"})
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
@@ -411,7 +413,16 @@ def _message_from_json(data: Any) -> tuple[str | None, str | None, str | None]:
 
 
 def is_error_object(data: Any) -> bool:
-    """True for a JSON object that carries only error fields (e.g. an HTTP 200 error body)."""
+    """True for a JSON object that carries only error fields (e.g. an HTTP 200 error body).
+
+    Only objects made of error fields qualify, so a ``Track`` or ``User`` with a
+    ``message`` or ``code`` is never one. Among those, an error is: a non-empty
+    ``errors``/``error``/``error_message``; a ``code`` >= 400 with a ``message``; or the
+    spec's ``Error`` envelope, ``code`` and ``message`` with a ``link``, ``errors`` or
+    ``error`` beside them, whatever its code (SoundCloud's gateway sent one with code 200
+    and an empty ``errors``: soundcloud/api#307). Success bodies (``{"status": "200 -
+    OK"}``) carry none of these.
+    """
     if not isinstance(data, dict) or not data:
         return False
     keys = data.keys()
@@ -420,7 +431,13 @@ def is_error_object(data: Any) -> bool:
     if data.get("errors") or data.get("error") or data.get("error_message"):
         return True
     code = data.get("code")
-    return isinstance(code, int) and code >= 400 and "message" in data
+    message = data.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return False
+    if isinstance(code, int) and not isinstance(code, bool) and code >= 400:
+        return True
+    has_code = isinstance(code, int) or (isinstance(code, str) and code.strip().isdigit())
+    return has_code and not keys.isdisjoint(_ENVELOPE_KEYS)
 
 
 def _retry_after_header(value: str | None, now_wall: float) -> float | None:

@@ -42,6 +42,13 @@ UTC = dt.timezone.utc
 NOW = dt.datetime(2015, 6, 1, 9, 0, 0, tzinfo=UTC).timestamp()
 RESET = dt.datetime(2015, 6, 1, 9, 49, 40, tzinfo=UTC)
 
+#: The body SoundCloud's gateway sent with HTTP 200 in soundcloud/api#307, verbatim.
+GATEWAY_200 = (
+    b'{"code":200,"message":"unable to decode response",'
+    b'"link":"https://developers.soundcloud.com/docs/api/explorer/open-api",'
+    b'"status":"200 - unable to decode response","errors":[],"error":null}'
+)
+
 # The seven 429 bodies of FACTS.md, verbatim.
 BODY_PLAYS = (
     b'{"errors":[{"meta":{"rate_limit":{"group":"plays","max_nr_of_requests":15000,'
@@ -587,6 +594,11 @@ class TestSuccessBodies:
             (b'{"error":"invalid_token"}', "invalid_token"),
             (b'{"error":"invalid_grant","error_description":"expired"}', "expired"),
             (b'{"status":"401 - Unauthorized","error_message":"nope"}', "nope"),
+            # SoundCloud's gateway, verbatim (soundcloud/api#307): code 200, nothing in
+            # errors, yet an error; the Error schema's envelope (code, message, link).
+            (GATEWAY_200, "unable to decode response"),
+            (b'{"code":200,"message":"unable to decode response","link":"https://x"}', "decode"),
+            (b'{"code":"200","message":"bad gateway","errors":[]}', "bad gateway"),
         ],
     )
     def test_error_object_with_200(self, body: bytes, text: str) -> None:
@@ -604,6 +616,19 @@ class TestSuccessBodies:
             {"urn": "soundcloud:users:1", "code": 404, "message": "my bio"},
             {"collection": [], "errors": [{"error_message": "x"}], "next_href": None},
             {"code": 200, "message": "OK"},
+            {"code": 200, "message": "OK", "status": "200 - OK"},
+            {"status": "200 - OK"},
+            {"status": "201 - Created"},
+            {"code": 7, "link": "https://x"},
+            {"message": "hi", "link": "https://x"},
+            {
+                "kind": "track",
+                "urn": "soundcloud:tracks:1",
+                "code": 200,
+                "message": "x",
+                "link": "https://x",
+                "errors": [],
+            },
             {"message": "hello"},
             {"errors": []},
             {"error": None},

@@ -14,7 +14,8 @@ kind                  what the client sees
                       connection is aborted (``Content-Length`` promises more)
 ``slow``              the response is delayed by ``delay`` seconds (``asyncio.sleep``)
 ``truncated_json``    the handler's status with its body cut in the middle
-``error_200``         HTTP 200 whose body is an error object
+``error_200``         HTTP 200 whose body is the gateway's error object (code 200,
+                      ``unable to decode response``, empty ``errors``: soundcloud/api#307)
 ``empty_401``         401 with an empty body
 ``newline_401``       401 ``text/plain`` ``"\\n"``
 ``rate_limit``        429 in ``shape`` 1-7 (see :func:`._limits.too_many_requests`)
@@ -46,7 +47,18 @@ from aiohttp.typedefs import Handler
 
 from soundcloud_async.testing._limits import RateLimitShape, too_many_requests
 from soundcloud_async.testing._oauth import set_request_state
-from soundcloud_async.testing._shared import PAGE_FAULT_KEY, error_body, json_error, json_response
+from soundcloud_async.testing._shared import PAGE_FAULT_KEY, json_error, json_response
+
+#: What SoundCloud's gateway sent with HTTP 200 in soundcloud/api#307: the ``Error``
+#: envelope with code 200 and nothing in ``errors``.
+GATEWAY_ERROR_200: Final = {
+    "code": 200,
+    "message": "unable to decode response",
+    "link": "https://developers.soundcloud.com/docs/api/explorer/open-api",
+    "status": "200 - unable to decode response",
+    "errors": [],
+    "error": None,
+}
 
 __all__ = [
     "CLOUDFRONT_403_HTML",
@@ -300,7 +312,7 @@ class FaultInjector:
                 headers={"Server": "CloudFront", "X-Cache": "Error from cloudfront"},
             )
         if kind == "error_200":
-            return json_response(error_body(500, "Internal Server Error"), status=200)
+            return json_response(GATEWAY_ERROR_200, status=200)
         if kind == "empty_401":
             return web.Response(status=401)
         if kind == "newline_401":

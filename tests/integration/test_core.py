@@ -9,6 +9,7 @@ import pytest
 from soundcloud_async import (
     URN,
     Comment,
+    DecodeError,
     Me,
     NotFound,
     PaginationError,
@@ -133,6 +134,31 @@ class TestFaults:
             me = await sc.me.get()
         assert faulty.world.default_user_urn == me.urn
         assert 2 == sc.stats.retries
+
+    async def test_error_200_raises_on_a_get(self, faulty: FakeSoundCloud) -> None:
+        """A 200 carrying the gateway's error object raises, never an empty Track."""
+        async with await client_for(faulty) as sc:
+            track = (await sc.me.iter_tracks(limit=1).collect())[0]
+            faulty.faults.add("error_200", route="/tracks/*", times=None)
+            with pytest.raises(DecodeError, match="unable to decode response"):
+                await sc.tracks.get(track.urn or "")
+        assert sc.stats.retries > 0
+
+    async def test_error_200_once_is_retried(self, faulty: FakeSoundCloud) -> None:
+        """A GET that met the gateway's error object once is retried and gets the track."""
+        async with await client_for(faulty) as sc:
+            track = (await sc.me.iter_tracks(limit=1).collect())[0]
+            faulty.faults.add("error_200", route="/tracks/*", times=1)
+            again = await sc.tracks.get(track.urn or "")
+        assert (track.urn, track.title, 1) == (again.urn, again.title, sc.stats.retries)
+
+    async def test_error_200_raises_in_a_collection(self, faulty: FakeSoundCloud) -> None:
+        """A page that is the gateway's error object raises, never an empty collection."""
+        async with await client_for(faulty) as sc:
+            urn = await first_user_with_followers(sc, faulty, 1)
+            faulty.faults.add("error_200", route="*/followers", times=None)
+            with pytest.raises(DecodeError, match="unable to decode response"):
+                await sc.users.iter_followers(urn).collect()
 
     async def test_post_5xx_not_retried(self, faulty: FakeSoundCloud) -> None:
         """A 5xx on POST surfaces: the write may have happened."""

@@ -90,10 +90,18 @@ class TestErrorKinds:
     async def test_error_200_body_is_an_error_object(
         self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
     ) -> None:
-        """error_200 is HTTP 200 whose body is SoundCloud's error object."""
+        """error_200 is HTTP 200 whose body is the gateway's error object (soundcloud/api#307)."""
         fake.faults.add("error_200")
         _, _, body = await fetch(http, fake, token)
-        assert 500 == orjson.loads(body)["code"]
+        data = orjson.loads(body)
+        assert {
+            "code": 200,
+            "message": "unable to decode response",
+            "status": "200 - unable to decode response",
+            "errors": [],
+            "error": None,
+        } == {k: v for k, v in data.items() if k != "link"}
+        assert data["link"].startswith("https://developers.soundcloud.com/")
 
     @pytest.mark.parametrize("shape", [1, 2, 3, 4, 5, 6, 7])
     async def test_rate_limit_shapes(
