@@ -84,10 +84,10 @@ class TestReads:
             order="hotness",
             ids="1,2",
             **{
-                "bpm[from]": "120",
-                "bpm[to]": "130",
-                "duration[from]": "60000",
-                "created_at[to]": "2020-01-02 03:04:05",
+                "bpm-from": "120",
+                "bpm-to": "130",
+                "duration-from": "60000",
+                "created_at-to": "2020-01-02 03:04:05",
             },
         )
         assert [("GET", "/tracks.json", expected)] == sent(mocked)

@@ -80,9 +80,16 @@ def _format_range_end(name: str, value: object) -> str:
     raise InvalidArgument(f"{name} must be an int or a datetime, not {value!r:.60}")
 
 
-def range_params(name: str, value: IntRange | DateRange | None) -> dict[str, str]:
+def range_params(
+    name: str, value: IntRange | DateRange | None, *, spelling: str = "{name}[{end}]"
+) -> dict[str, str]:
     """``{name[from]: …, name[to]: …}`` for a range (datetimes as ``yyyy-mm-dd hh:mm:ss``
-    in UTC)."""
+    in UTC).
+
+    ``spelling`` formats each parameter's name from ``name`` and ``end`` (``from`` or
+    ``to``): the official API's deepObject ``bpm[from]`` by default; the legacy API's
+    seed documents spell it ``{name}-{end}`` (``bpm-from``).
+    """
     if value is None:
         return {}
     low: object
@@ -98,9 +105,9 @@ def range_params(name: str, value: IntRange | DateRange | None) -> dict[str, str
         raise InvalidArgument(f"{name} must be a Range or a (low, high) pair, not {value!r:.60}")
     params: dict[str, str] = {}
     if low is not None:
-        params[f"{name}[from]"] = _format_range_end(name, low)
+        params[spelling.format(name=name, end="from")] = _format_range_end(name, low)
     if high is not None:
-        params[f"{name}[to]"] = _format_range_end(name, high)
+        params[spelling.format(name=name, end="to")] = _format_range_end(name, high)
     return params
 
 

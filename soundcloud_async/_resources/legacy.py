@@ -38,6 +38,8 @@ LegacyOrder = Literal["created_at", "hotness"]
 
 _FILTERS = frozenset({"all", "public", "private", "streamable", "downloadable"})
 _ORDERS = frozenset({"created_at", "hotness"})
+#: The seed documents (000-002) spell range filters ``bpm-from``, not ``bpm[from]``.
+_LEGACY_RANGE = "{name}-{end}"
 _MAX_IDS = 200
 
 
@@ -201,9 +203,11 @@ class Legacy(Resource):
                 ``"downloadable"``.
             order: ``"created_at"`` or ``"hotness"``.
             ids: track ids (or URNs) to fetch, up to 200.
-            bpm: a ``Range`` or ``(low, high)`` pair, sent as ``bpm[from]``/``bpm[to]``.
-            duration: a range in milliseconds (``duration[from]``/``duration[to]``).
-            created_at: a range of datetimes (``created_at[from]``/``created_at[to]``,
+            bpm: a ``Range`` or ``(low, high)`` pair, sent as ``bpm-from``/``bpm-to``
+                (the seed documents' spelling; the old public reference wrote
+                ``bpm[from]``).
+            duration: a range in milliseconds (``duration-from``/``duration-to``).
+            created_at: a range of datetimes (``created_at-from``/``created_at-to``,
                 ``yyyy-mm-dd hh:mm:ss`` UTC).
             consumer_key: overrides :attr:`consumer_key` for this call.
             format: ``"json"`` (the only format served).
@@ -219,9 +223,9 @@ class Legacy(Resource):
             "filter": _choice("filter", filter, _FILTERS),
             "order": _choice("order", order, _ORDERS),
             "ids": _ids(ids),
-            **range_params("bpm", bpm),
-            **range_params("duration", duration),
-            **range_params("created_at", created_at),
+            **range_params("bpm", bpm, spelling=_LEGACY_RANGE),
+            **range_params("duration", duration, spelling=_LEGACY_RANGE),
+            **range_params("created_at", created_at, spelling=_LEGACY_RANGE),
         }
         return self._list(
             f"/tracks.{suffix}", Track, params, consumer_key, limit, max_items, resume_from

@@ -68,7 +68,7 @@ class TestConsumerKey:
         with pytest.raises(Unauthorized):
             await public.users.get(1)
 
-    async def test_search_filters_page(self, public: SoundCloud) -> None:
+    async def test_search_filters_page(self, public: SoundCloud, fake: FakeSoundCloud) -> None:
         """bpm, duration and created_at ranges filter, across pages, key kept on next_href."""
         paginator = public.legacy.iter_tracks(bpm=(120, 128), duration=(60_000, None), limit=5)
         tracks = await paginator.collect()
@@ -76,6 +76,9 @@ class TestConsumerKey:
         assert paginator.pages_fetched > 1
         assert all(120 <= (t.bpm or 0) <= 128 for t in tracks)
         assert all((t.duration or 0) >= 60_000 for t in tracks)
+        first = fake.assert_called("GET", "/tracks.json")[0]
+        ranges = {k: v for k, v in first.query.items() if k.startswith(("bpm", "duration"))}
+        assert {"bpm-from": "120", "bpm-to": "128", "duration-from": "60000"} == ranges
 
     async def test_search_by_ids(self, public: SoundCloud) -> None:
         """ids= returns exactly those tracks."""

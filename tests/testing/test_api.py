@@ -641,6 +641,15 @@ class TestLegacy:
         bpms = [t["bpm"] for t in reply.json]
         assert (True, True) == (len(bpms) > 0, all(100 <= b <= 120 for b in bpms))
 
+    async def test_tracks_json_accepts_both_range_spellings(self, api: FakeApi) -> None:
+        """``bpm-from`` (the seeds) and ``bpm[from]`` (the old reference) filter alike."""
+        dash = await api.get("/tracks.json?bpm-from=100&bpm-to=120&limit=50")
+        bracket = await api.get("/tracks.json?bpm[from]=100&bpm[to]=120&limit=50")
+        everything = await api.get("/tracks.json?limit=50")
+        urns = [[t["urn"] for t in r.json] for r in (dash, bracket, everything)]
+        assert urns[0] == urns[1]
+        assert urns[0] != urns[2]
+
     async def test_comments_json(self, api: FakeApi) -> None:
         """Comments: a bare array; POST adds one."""
         w = api.world
