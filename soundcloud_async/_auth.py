@@ -670,6 +670,9 @@ class RefreshingToken(_TransportHolder):
         client_id, client_secret: the app's credentials (the secret may be ``None`` for
             a public client).
         token_url: the token endpoint.
+        redirect_uri: the app's registered callback URL, sent with every refresh (the
+            spec's ``OAuthToken`` schema lists it for ``grant_type=refresh_token``);
+            :meth:`AuthorizationCodeFlow.refreshing` passes the flow's.
         expires_in: seconds the access token has left, when ``token`` is a string.
         store: a :class:`TokenStore` that every new token is saved to.
         on_refresh: called (or awaited) with every new token.
@@ -689,6 +692,7 @@ class RefreshingToken(_TransportHolder):
         "_margin",
         "_signed_out_flag",
         "on_refresh",
+        "redirect_uri",
         "refreshes",
         "store",
         "token_url",
@@ -702,6 +706,7 @@ class RefreshingToken(_TransportHolder):
         client_id: str,
         client_secret: str | None = None,
         token_url: str = DEFAULT_TOKEN_URL,
+        redirect_uri: str | None = None,
         expires_in: float | None = None,
         store: TokenStore | None = None,
         on_refresh: OnRefresh | None = None,
@@ -712,6 +717,10 @@ class RefreshingToken(_TransportHolder):
         super().__init__()
         if not client_id:
             raise InvalidArgument("RefreshingToken needs the app's client_id")
+        if redirect_uri is not None and not (
+            isinstance(redirect_uri, str) and redirect_uri.strip()
+        ):
+            raise InvalidArgument("redirect_uri must be a non-empty URL (or None)")
         if refresh_margin < 0:
             raise InvalidArgument("refresh_margin must not be negative")
         if isinstance(token, str):
@@ -734,6 +743,8 @@ class RefreshingToken(_TransportHolder):
         self._client_id = client_id
         self._client_secret = client_secret
         self.token_url = _check_token_url(token_url, allow_insecure_http=allow_insecure_http)
+        #: Sent as ``redirect_uri`` with each refresh when set.
+        self.redirect_uri = redirect_uri
         self.store = store
         self.on_refresh = on_refresh
         self._margin = float(refresh_margin)
@@ -816,11 +827,14 @@ class RefreshingToken(_TransportHolder):
         transport = self._transport()
         sent_at = self._clock()
         self.refreshes += 1
+        form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        if self.redirect_uri is not None:
+            form["redirect_uri"] = self.redirect_uri
         try:
             token = await _request_token(
                 transport,
                 self.token_url,
-                {"grant_type": "refresh_token", "refresh_token": refresh_token},
+                form,
                 client_id=self._client_id,
                 client_secret=self._client_secret,
                 basic=False,
@@ -1055,12 +1069,14 @@ class AuthorizationCodeFlow:
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
         clock: Clock = monotonic,
     ) -> RefreshingToken:
-        """A :class:`RefreshingToken` for ``token`` with this app's credentials."""
+        """A :class:`RefreshingToken` for ``token`` with this app's credentials and
+        ``redirect_uri``."""
         return RefreshingToken(
             token,
             client_id=self.client_id,
             client_secret=self._client_secret,
             token_url=self.token_url,
+            redirect_uri=self.redirect_uri,
             store=store,
             on_refresh=on_refresh,
             refresh_margin=refresh_margin,

@@ -420,6 +420,29 @@ class TestRefreshingToken:
         } == transport.calls[0].form
         assert (False, False) == (transport.calls[0].authenticate, transport.calls[0].retry_429)
 
+    async def test_refresh_sends_the_redirect_uri(
+        self, transport: StubTransport, clock: ManualClock
+    ) -> None:
+        """With a redirect_uri, the refresh_token grant carries it, as the spec lists it."""
+        auth = user_token(transport, clock, redirect_uri="https://app.example/callback")
+        await clock.advance(3600 - 60)
+        await auth.authorization()
+        assert {
+            "grant_type": "refresh_token",
+            "refresh_token": "SECRET-rt-0",
+            "redirect_uri": "https://app.example/callback",
+            "client_id": CLIENT_ID,
+            "client_secret": CLIENT_SECRET,
+        } == transport.calls[0].form
+
+    @pytest.mark.parametrize("bad", ["", "   ", 5])
+    def test_blank_redirect_uri_refused(
+        self, transport: StubTransport, clock: ManualClock, bad: Any
+    ) -> None:
+        """A blank or non-string redirect_uri is an InvalidArgument at construction."""
+        with pytest.raises(InvalidArgument, match="redirect_uri"):
+            user_token(transport, clock, redirect_uri=bad)
+
     async def test_rotation_uses_the_new_refresh_token(
         self, transport: StubTransport, clock: ManualClock
     ) -> None:
@@ -706,10 +729,15 @@ class TestAuthorizationCodeFlow:
             )
 
     def test_refreshing(self) -> None:
-        """refreshing() builds a RefreshingToken with the flow's app and token URL."""
+        """refreshing() builds a RefreshingToken with the flow's app, token URL and
+        redirect_uri."""
         token = OAuthToken(access_token="a", refresh_token="r", expires_in=3600)
         auth = self.flow().refreshing(token)
-        assert (TOKEN_URL, token) == (auth.token_url, auth.token)
+        assert (TOKEN_URL, token, "https://app.example/callback") == (
+            auth.token_url,
+            auth.token,
+            auth.redirect_uri,
+        )
 
 
 class TestPlainHttp:

@@ -12,7 +12,8 @@ What it enforces, the way ``secure.soundcloud.com`` does (see ``FACTS.md``):
     one given there, and a PKCE ``code_verifier`` (43-128 unreserved characters) whose
     S256 digest is the stored ``code_challenge``. Codes are single-use and expire.
   - ``refresh_token``: **single-use rotation**. Each refresh returns a new refresh token
-    and kills the old one; reusing a dead one answers 400 ``invalid_grant``.
+    and kills the old one; reusing a dead one answers 400 ``invalid_grant``. A
+    ``redirect_uri``, if sent, must be the one of the code grant that began the session.
 
   Every success answers ``{access_token, expires_in, refresh_token, scope, token_type}``
   (client credentials included, like the real server). Errors carry both the OAuth
@@ -134,6 +135,8 @@ class _Session:
     user_urn: str | None
     scope: str
     signed_out: bool = False
+    #: The redirect_uri of the code grant that began the session (None otherwise).
+    redirect_uri: str | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -379,9 +382,8 @@ class OAuthServer:
             return oauth_error(400, "invalid_grant", "code_verifier does not match the challenge")
         entry.used = True
         self.stats.tokens_issued += 1
-        return json_response(
-            self.issue(client_id=client_id, user_urn=entry.user_urn, scope=entry.scope)
-        )
+        session = _Session(client_id, entry.user_urn, entry.scope, redirect_uri=entry.redirect_uri)
+        return json_response(self._issue(session))
 
     def _grant_refresh(self, client_id: str, fields: dict[str, str]) -> web.Response:
         token = fields.get("refresh_token", "")
@@ -389,6 +391,15 @@ class OAuthServer:
         if entry is None or entry.used or entry.session.client_id != client_id:
             return oauth_error(
                 400, "invalid_grant", "the refresh token is invalid, expired or already used"
+            )
+        # The spec lists redirect_uri for this grant; older clients omit it, so it is
+        # optional here, but one that is sent must be the code grant's (sessions issued
+        # directly by the harness have none to compare with).
+        redirect_uri = fields.get("redirect_uri")
+        expected = entry.session.redirect_uri
+        if redirect_uri is not None and expected is not None and redirect_uri != expected:
+            return oauth_error(
+                400, "invalid_grant", "redirect_uri does not match the authorization"
             )
         # Single-use rotation: the old refresh token dies now; the old access token
         # lives on until it expires, as on most OAuth 2.1 servers.

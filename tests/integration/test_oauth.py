@@ -205,6 +205,38 @@ class TestAuthorizationCode:
                 me = await user_sc.me.get()
         assert (fake.oauth.default_user_urn, True) == (me.urn, bool(token.refresh_token))
 
+    async def test_refresh_carries_the_flows_redirect_uri(
+        self, timed_fake: FakeSoundCloud, clock: ManualClock
+    ) -> None:
+        """The flow's refresh sends its redirect_uri (the fake checks it): a token bound
+        to another redirect_uri is refused, the flow's own refreshes."""
+        flow = code_flow(timed_fake)
+        request = flow.start()
+        callback = await authorize(request)
+        async with client(timed_fake) as sc:
+            token = await flow.exchange(
+                sc,
+                code=callback["code"],
+                state=callback["state"],
+                expected_state=request.state,
+                code_verifier=request.code_verifier,
+            )
+            elsewhere = RefreshingToken(
+                token,
+                client_id=timed_fake.client_id,
+                client_secret=timed_fake.client_secret,
+                token_url=timed_fake.url("/oauth/token"),
+                redirect_uri="https://elsewhere.example/callback",
+                clock=clock.now,
+            )
+            await clock.advance(LIFETIME)
+            async with sc.with_auth(elsewhere) as wrong_sc:
+                with pytest.raises(AuthError, match="redirect_uri does not match"):
+                    await wrong_sc.me.get()
+            async with sc.with_auth(flow.refreshing(token, clock=clock.now)) as user_sc:
+                me = await user_sc.me.get()
+        assert (timed_fake.oauth.default_user_urn, 1) == (me.urn, timed_fake.counters.refreshes)
+
     async def test_wrong_state_rejected(self, fake: FakeSoundCloud) -> None:
         """A callback whose state is not ours is refused before any token request."""
         flow = code_flow(fake)
