@@ -170,6 +170,19 @@ def _to_float(value: Any) -> float | None:
     return None
 
 
+def _to_number(value: Any) -> int | float | None:
+    """An ``int | float`` field: a whole-number string -> ``int``, a decimal one -> ``float``."""
+    cls = value.__class__
+    if cls is str:
+        text = value.strip()
+        return int(text) if _INT_RE.fullmatch(text) else _to_float(text)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value if value - value == 0 else None  # rejects nan and inf
+    return None
+
+
 _TRUE: Final = frozenset({"true", "1"})
 _FALSE: Final = frozenset({"false", "0"})
 
@@ -262,6 +275,8 @@ def _classify(tp: Any) -> tuple[str, Any]:
                 return "scalar_list", item
         if arg is dict or origin is dict:
             return "dict", None
+    elif set(args) == {int, float}:
+        return "number", None
     elif len(args) == 2 and str in args:
         (other,) = (a for a in args if a is not str)
         if isinstance(other, type) and issubclass(other, enum.Enum):
@@ -298,6 +313,10 @@ _FIELD_TEMPLATES: Final = {
         "        x = None\n"
     ),
     "float": "    if x.__class__ is not float and x is not None:\n        x = _to_float(x)\n",
+    "number": (
+        "    if x.__class__ is not int and x.__class__ is not float and x is not None:\n"
+        "        x = _to_number(x)\n"
+    ),
     "bool": "    if x.__class__ is not bool and x is not None:\n        x = _to_bool(x)\n",
     "date": _DATE_TEMPLATE,
     "any": "",
@@ -373,6 +392,7 @@ def _build_structure(cls: type) -> Callable[[Any], Any]:
         "_to_str": _to_str,
         "_to_int": _to_int,
         "_to_float": _to_float,
+        "_to_number": _to_number,
         "_to_bool": _to_bool,
         "_to_enum": _to_enum,
         "_parse_date": _parse_date_py310,

@@ -497,6 +497,35 @@ class TestReadModels:
         """A missing refresh token shows as ``None``, so the repr still helps debugging."""
         assert "refresh_token=None" in repr(OAuthToken(access_token="x"))
 
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            (4960, 4960),
+            ("4960", 4960),
+            (" 61500 ", 61500),
+            ("4960.5", 4960.5),
+            (4960.5, 4960.5),
+            (0, 0),
+            ("abc", None),
+            ("nan", None),
+            ("inf", None),
+            (True, None),
+            ([4960], None),
+            (None, None),
+        ],
+        ids=repr,
+    )
+    def test_comment_timestamp_keeps_the_value(self, raw: Any, expected: Any) -> None:
+        """``Comment.timestamp`` reads the spec's string form and the int form alike:
+        whole numbers as ``int``, fractions as ``float`` milliseconds, the rest ``None``."""
+        comment = structure({"kind": "comment", "timestamp": raw}, Comment)
+        assert (expected, type(expected)) == (comment.timestamp, type(comment.timestamp))
+
+    def test_comment_timestamp_round_trips(self) -> None:
+        """A fractional timestamp survives unstructuring (a crawl's output keeps it)."""
+        comment = structure({"timestamp": "4960.5"}, Comment)
+        assert 4960.5 == unstructure(comment)["timestamp"]
+
     def test_storefront(self) -> None:
         """A storefront response reads with its type enum."""
         storefront = structure({"type": "vinyl", "price": "0", "link_title": None}, Storefront)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
@@ -455,8 +456,10 @@ class Tracks(Resource):
         if timestamp_ms is not None:
             if isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, (int, float)):
                 raise InvalidArgument(f"timestamp_ms must be a number, not {timestamp_ms!r:.40}")
-            if not timestamp_ms >= 0:
-                raise InvalidArgument(f"timestamp_ms must not be negative, not {timestamp_ms}")
+            if not (timestamp_ms >= 0 and math.isfinite(timestamp_ms)):
+                raise InvalidArgument(
+                    f"timestamp_ms must be a finite, non-negative number, not {timestamp_ms}"
+                )
             payload.timestamp = int(timestamp_ms)
         return await self._call("POST", f"/tracks/{urn}/comments", Comment, json=payload.to_json())
 

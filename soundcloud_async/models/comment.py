@@ -15,7 +15,13 @@ __all__ = ["Comment", "CommentCreate", "Comments"]
 
 @attrs.define(kw_only=True)
 class Comment(Model):
-    """A comment on a track; ``timestamp`` is the position in the track in milliseconds."""
+    """A comment on a track.
+
+    ``timestamp`` is the comment's position in the track, in milliseconds: an ``int``
+    when the API sends a whole number (``4960`` or ``"4960"``), a ``float`` when it has a
+    fraction (``"4960.5"``; the spec types the field as a string and accepts decimals
+    when posting), ``None`` when missing or not a number.
+    """
 
     _sc_kind: ClassVar[str] = "comment"
 
@@ -23,7 +29,7 @@ class Comment(Model):
     urn: str | None = None
     kind: str | None = None
     body: str | None = None
-    timestamp: int | None = None
+    timestamp: int | float | None = None
     created_at: dt.datetime | None = None
     uri: str | None = None
     track_id: int | None = None

@@ -234,6 +234,8 @@ class TestValidation:
             ("set_storefront", (1, {"title": "t", "type": "boat", "link": "https://x"}), {}),
             ("comment", (1, " "), {}),
             ("comment", (1, "x"), {"timestamp_ms": -5}),
+            ("comment", (1, "x"), {"timestamp_ms": float("inf")}),
+            ("comment", (1, "x"), {"timestamp_ms": float("nan")}),
             ("upload", (b"x",), {}),
             ("upload", ("/no/such.mp3",), {"title": "t"}),
             ("streams", ("soundcloud:playlists:1",), {}),
