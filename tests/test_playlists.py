@@ -140,6 +140,16 @@ class TestWrites:
         ((_, kwargs),) = calls(mocked, "PUT")
         assert {"playlist": {"description": "d", "tracks": []}} == kwargs["json"]
 
+    @pytest.mark.parametrize("license_", ["cc0-1.0", "Label licence 2026", "cc-by"])
+    async def test_playlist_license_is_any_string(
+        self, mocked: aioresponses, sc: SoundCloud, license_: str
+    ) -> None:
+        """A playlist's ``license`` is any string (the spec's type), not the track list."""
+        mocked.put(P, payload=playlist())
+        await sc.playlists.update(9, {"license": license_})
+        ((_, kwargs),) = calls(mocked, "PUT")
+        assert {"playlist": {"license": license_}} == kwargs["json"]
+
     @pytest.mark.parametrize("changes", [{}, {"title": ""}, {"sharing": "x"}, 5])
     async def test_update_invalid(self, mocked: aioresponses, sc: SoundCloud, changes: Any) -> None:
         """An empty or malformed update is refused before sending."""

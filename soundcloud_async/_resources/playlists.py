@@ -16,7 +16,6 @@ from soundcloud_async._resources._registry import operation
 from soundcloud_async._resources.tracks import check_choices, metadata_from
 from soundcloud_async._urn import URN, URNLike, to_urn
 from soundcloud_async.models import (
-    License,
     Playlist,
     PlaylistCreate,
     PlaylistType,
@@ -28,9 +27,10 @@ from soundcloud_async.models import (
 
 __all__ = ["Playlists"]
 
+#: Fields checked against a fixed set. Not ``license``: the spec types a playlist's
+#: license as any string (a track's, by contrast, is one of :class:`License`).
 _CHOICES: dict[str, type[enum.Enum]] = {
     "sharing": Sharing,
-    "license": License,
     "set_type": PlaylistType,
 }
 #: Every access level: a read-modify-write must see blocked tracks too, or it drops them.

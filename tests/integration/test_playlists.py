@@ -102,6 +102,17 @@ class TestLifecycle:
         assert "Form" == fake.world.playlist(str(created.urn))["title"]
         assert (6, 6) == seen[-1]
 
+    @pytest.mark.parametrize("form", [False, True])
+    async def test_free_form_license(
+        self, fake: FakeSoundCloud, sc: SoundCloud, form: bool
+    ) -> None:
+        """A playlist license outside the track list is sent and stored as given."""
+        created = await sc.playlists.create({"title": "Licensed", "license": "cc0-1.0"}, form=form)
+        assert ("cc0-1.0", "cc0-1.0") == (
+            created.license,
+            fake.world.playlist(str(created.urn))["license"],
+        )
+
     async def test_create_form_plain(self, fake: FakeSoundCloud, sc: SoundCloud) -> None:
         """``form=True`` without artwork is a multipart create too."""
         created = await sc.playlists.create({"title": "Plain form"}, form=True)
