@@ -31,10 +31,11 @@ Conventions (see the module docstring of ``_world`` for cursors):
 from __future__ import annotations
 
 import calendar
+import contextlib
 import hashlib
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, Final, NoReturn
@@ -42,10 +43,11 @@ from urllib.parse import urlencode, urlsplit
 
 import orjson
 from aiohttp import BodyPartReader, web
-from multidict import MultiMapping
+from multidict import MultiDictProxy, MultiMapping
 
 from soundcloud_async.testing._shared import (
     API_HOST_URL,
+    MALFORMED_BODY_ERRORS,
     PAGE_FAULT_KEY,
     PRINCIPAL_KEY,
     Principal,
@@ -830,22 +832,23 @@ class _Api:
         has_asset = False
         ctype = request.content_type
         if ctype.startswith("multipart/form-data"):
-            reader = await request.multipart()
-            while (part := await reader.next()) is not None:
-                if not isinstance(part, BodyPartReader):
-                    continue
-                name = _field_name(part.name or "", "track")
-                if name in ("asset_data", "artwork_data"):
-                    # Streamed: a 500 MB upload is counted, never held in memory.
-                    size = 0
-                    while chunk := await part.read_chunk(1 << 16):
-                        size += len(chunk)
-                    if name == "asset_data":
-                        asset, has_asset = size, True
-                else:
-                    fields[name] = await part.text()
+            with _malformed_body_is_400():
+                reader = await request.multipart()
+                while (part := await reader.next()) is not None:
+                    if not isinstance(part, BodyPartReader):
+                        continue
+                    name = _field_name(part.name or "", "track")
+                    if name in ("asset_data", "artwork_data"):
+                        # Streamed: a 500 MB upload is counted, never held in memory.
+                        size = 0
+                        while chunk := await part.read_chunk(1 << 16):
+                            size += len(chunk)
+                        if name == "asset_data":
+                            asset, has_asset = size, True
+                    else:
+                        fields[name] = await part.text()
         else:
-            form = await request.post()
+            form = await _post(request)
             for k, v in form.items():
                 name = _field_name(k, "track")
                 if name == "asset_data":
@@ -1536,8 +1539,23 @@ async def _permission_refs(request: web.Request) -> list[str]:
                 _fail(422, "each permission needs a user_urn or user_id")
             refs.append(str(ref))
         return refs
-    form = await request.post()
+    form = await _post(request)
     return [str(v) for k, v in form.items() if k.startswith("permissions[]")]
+
+
+@contextlib.contextmanager
+def _malformed_body_is_400() -> Iterator[None]:
+    """Answer 400, as SoundCloud does, when aiohttp cannot parse the request body."""
+    try:
+        yield
+    except MALFORMED_BODY_ERRORS as exc:
+        _fail(400, f"the request body is malformed ({type(exc).__name__})")
+
+
+async def _post(request: web.Request) -> MultiDictProxy[Any]:
+    """``request.post()``, with a malformed form or multipart body answered 400."""
+    with _malformed_body_is_400():
+        return await request.post()
 
 
 async def _json_any(request: web.Request) -> Any:
@@ -1564,7 +1582,7 @@ async def _read_resource(request: web.Request, resource: str) -> dict[str, Any]:
         if isinstance(data, dict):
             return data
         _fail(400, f"expected a JSON object with a {resource!r} key")
-    form = await request.post()
+    form = await _post(request)
     out: dict[str, Any] = {}
     for key, value in form.items():
         name = _field_name(key, resource)

@@ -61,6 +61,7 @@ from aiohttp.typedefs import Handler
 from soundcloud_async.testing._api import PUBLIC_PATH_PREFIXES
 from soundcloud_async.testing._limits import RateLimiter
 from soundcloud_async.testing._shared import (
+    MALFORMED_BODY_ERRORS,
     PRINCIPAL_KEY,
     Principal,
     error_body,
@@ -320,7 +321,10 @@ class OAuthServer:
             return oauth_error(
                 400, "invalid_request", "the body must be application/x-www-form-urlencoded"
             )
-        form = await request.post()
+        try:
+            form = await request.post()
+        except MALFORMED_BODY_ERRORS:
+            return oauth_error(400, "invalid_request", "the form body is malformed")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         grant = fields.get("grant_type", "")
         client_id = self._authenticate_client(request, fields)

@@ -11,6 +11,7 @@ from typing import Any, Final, Literal
 
 import orjson
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 __all__ = [
     "API_HOST_URL",
@@ -88,3 +89,9 @@ def json_response(
 def json_error(status: int, message: str, *, code: str | None = None) -> web.Response:
     """An error response with SoundCloud's error body."""
     return json_response(error_body(status, message, code=code), status=status)
+
+
+#: What aiohttp raises while parsing a malformed form or multipart body: a missing or
+#: wrong boundary, a bad part header, text that is not UTF-8 (``UnicodeDecodeError`` is
+#: a ``ValueError``), an unknown charset (``LookupError``). SoundCloud answers 400.
+MALFORMED_BODY_ERRORS: Final = (ValueError, LookupError, HttpProcessingError)

@@ -615,6 +615,62 @@ class TestWrites:
         assert [w.track_urn(t)] == [a["origin"]["urn"] for a in newer["collection"]]
 
 
+#: Bodies aiohttp cannot parse, each with the Content-Type it is sent with.
+MALFORMED_BODIES = {
+    "no boundary": (
+        "multipart/form-data",
+        b'--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+    ),
+    "bad part header": (
+        "multipart/form-data; boundary=x",
+        b"--x\r\nthis is not a header\r\n\r\nb\r\n--x--\r\n",
+    ),
+    "non-UTF-8 field without a filename": (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="f[title]"\r\n\r\n\xff\xfe\r\n--x--\r\n',
+    ),
+    "unknown charset": (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="f[title]"\r\n'
+        b"Content-Type: text/plain; charset=no-such-charset\r\n\r\nabc\r\n--x--\r\n",
+    ),
+    "no closing boundary": (
+        "multipart/form-data; boundary=x",
+        b'--x\r\nContent-Disposition: form-data; name="f[title]"\r\n\r\nabc',
+    ),
+    "not multipart at all": ("multipart/form-data; boundary=x", b"hello"),
+    "urlencoded, not UTF-8": ("application/x-www-form-urlencoded", b"f[title]=\xff\xfe"),
+}
+
+
+class TestMalformedBodies:
+    """A body aiohttp cannot parse is a 400 with SoundCloud's error body, never a 500."""
+
+    @pytest.mark.parametrize("case", sorted(MALFORMED_BODIES))
+    @pytest.mark.parametrize(
+        "route",
+        [
+            "POST /playlists",
+            "PUT /playlists/{playlist}",
+            "POST /tracks",
+            "PUT /tracks/{track}",
+            "POST /tracks/{track}/comments",
+        ],
+    )
+    async def test_answers_400(self, api: FakeApi, route: str, case: str) -> None:
+        """Each write route answers 400 ``bad_request`` for each malformed body."""
+        w = api.world
+        method, path = route.split(" ")
+        path = path.format(
+            track=w.track_urn(next(w.user_tracks(1).live_keys())),
+            playlist=w.playlist_urn(next(w.user_playlists(1).live_keys())),
+        )
+        content_type, body = MALFORMED_BODIES[case]
+        reply = await api.call(method, path, data=body, headers={"Content-Type": content_type})
+        assert (400, 400) == (reply.status, reply.json["code"])
+        assert "malformed" in reply.json["message"]
+
+
 class TestLegacy:
     async def test_track_json(self, api: FakeApi) -> None:
         """``/tracks/{id}.json`` answers the track."""

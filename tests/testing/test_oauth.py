@@ -118,6 +118,18 @@ class TestClientCredentials:
         status, body = await post_token(http, fake, {"grant_type": "password"})
         assert (400, "unsupported_grant_type") == (status, body["error"])
 
+    async def test_undecodable_form_is_invalid_request(
+        self, fake: FakeSoundCloud, http: aiohttp.ClientSession
+    ) -> None:
+        """A form body that is not UTF-8 answers 400 invalid_request, not a 500."""
+        headers = {
+            **basic(fake.client_id, fake.client_secret),
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        body = b"grant_type=client_credentials&x=\xff\xfe"
+        async with http.post(fake.url("/oauth/token"), data=body, headers=headers) as resp:
+            assert (400, "invalid_request") == (resp.status, (await resp.json())["error"])
+
     async def test_secret_is_not_in_repr(self, fake: FakeSoundCloud) -> None:
         """Neither the fake's nor its auth server's repr shows the client secret."""
         assert fake.client_secret not in repr(fake) + repr(fake.oauth)
