@@ -10,11 +10,8 @@ from soundcloud_async._auth import (
     AuthorizationCodeFlow,
     AuthorizationRequest,
     ClientCredentials,
-    JSONFileTokenStore,
-    MemoryTokenStore,
     RefreshingToken,
     StaticToken,
-    TokenStore,
 )
 from soundcloud_async._backoff import RetryBudget, RetryPolicy
 from soundcloud_async._client import DEFAULT_BASE_URL, SoundCloud
@@ -50,6 +47,13 @@ from soundcloud_async._pagination import Checkpoint, Page, Paginator
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket, Unlimited
 from soundcloud_async._ratelimit_redis import RateLimiterUnavailable, RedisTokenBucket
 from soundcloud_async._resources._params import DateRange, IntRange, Range
+from soundcloud_async._token_stores import (
+    JSONFileTokenStore,
+    LockingTokenStore,
+    MemoryTokenStore,
+    RedisTokenStore,
+    TokenStore,
+)
 from soundcloud_async._urn import URN, URNLike
 from soundcloud_async._version import __version__
 from soundcloud_async.models import (
@@ -97,6 +101,7 @@ __all__ = [
     "InvalidArgument",
     "InvalidURN",
     "JSONFileTokenStore",
+    "LockingTokenStore",
     "Me",
     "MemoryTokenStore",
     "NotFound",
@@ -113,6 +118,7 @@ __all__ = [
     "RateLimiter",
     "RateLimiterUnavailable",
     "RedisTokenBucket",
+    "RedisTokenStore",
     "RefreshingToken",
     "RequestSent",
     "RequestTimeout",

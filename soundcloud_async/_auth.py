@@ -34,12 +34,8 @@ import hashlib
 import inspect
 import logging
 import math
-import os
 import secrets
-import tempfile
-import time
-from collections.abc import Awaitable, Callable
-from pathlib import Path
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -58,6 +54,13 @@ from soundcloud_async._errors import (
     SoundCloudError,
     Unauthorized,
     redact_url,
+)
+from soundcloud_async._token_stores import (
+    JSONFileTokenStore,
+    LockingTokenStore,
+    MemoryTokenStore,
+    TokenStore,
+    token_from_json,
 )
 from soundcloud_async._urls import check_secure_url
 from soundcloud_async.models.auth import OAuthToken
@@ -131,165 +134,7 @@ class StaticToken:
         return "StaticToken(access_token=***)"
 
 
-# -- token stores -----------------------------------------------------------------------
-
-
-@runtime_checkable
-class TokenStore(Protocol):
-    """Where an application keeps a token between processes (a database row, a file).
-
-    :meth:`save` is called with every new token, before a rotated refresh token can be
-    used again; :meth:`load` is asked once, when the auth object first needs a token.
-    A store should return ``expires_in`` as the seconds *remaining* (the built-in
-    stores do), so that a reloaded token is not taken for a fresh one.
-    """
-
-    async def load(self) -> OAuthToken | None:
-        """The saved token, or ``None`` if there is none."""
-        ...
-
-    async def save(self, token: OAuthToken) -> None:
-        """Persist ``token`` (replacing the previous one)."""
-        ...
-
-
-def _remaining(token: OAuthToken, saved_at: float, now: float) -> OAuthToken:
-    if token.expires_in is None:
-        return token
-    left = max(0, math.floor(token.expires_in - (now - saved_at)))
-    return attrs.evolve(token, expires_in=left)
-
-
-class MemoryTokenStore:
-    """A :class:`TokenStore` in memory (tests, or one long-lived process).
-
-    Args:
-        token: an initial token.
-        wall_clock: epoch seconds, to count ``expires_in`` down between save and load.
-    """
-
-    __slots__ = ("_saved_at", "_token", "_wall_clock", "saves")
-
-    def __init__(self, token: OAuthToken | None = None, *, wall_clock: Clock = time.time) -> None:
-        self._wall_clock = wall_clock
-        self._token = token
-        self._saved_at = wall_clock()
-        #: How many times :meth:`save` ran.
-        self.saves = 0
-
-    @property
-    def token(self) -> OAuthToken | None:
-        """The last saved token, as saved."""
-        return self._token
-
-    async def load(self) -> OAuthToken | None:
-        token = self._token
-        if token is None:
-            return None
-        return _remaining(token, self._saved_at, self._wall_clock())
-
-    async def save(self, token: OAuthToken) -> None:
-        self._token = token
-        self._saved_at = self._wall_clock()
-        self.saves += 1
-
-    def __repr__(self) -> str:
-        return f"MemoryTokenStore(token={'***' if self._token else None}, saves={self.saves})"
-
-
-class JSONFileTokenStore:
-    """A :class:`TokenStore` in a JSON file, written atomically with mode 0600.
-
-    The file holds the token response plus ``expires_at`` (epoch seconds), so that a
-    token loaded after a restart knows how long it has left. Writes go to a temporary
-    file in the same directory, then replace the old file; file I/O runs in a thread.
-    """
-
-    __slots__ = ("_wall_clock", "path")
-
-    def __init__(self, path: str | os.PathLike[str], *, wall_clock: Clock = time.time) -> None:
-        self.path = Path(path)
-        self._wall_clock = wall_clock
-
-    async def load(self) -> OAuthToken | None:
-        return await asyncio.to_thread(self._load)
-
-    async def save(self, token: OAuthToken) -> None:
-        await asyncio.to_thread(self._save, token)
-
-    def _load(self) -> OAuthToken | None:
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            raise AuthError(f"the token file {self.path} is not valid JSON") from exc
-        if not isinstance(data, dict):
-            raise AuthError(f"the token file {self.path} does not hold a JSON object")
-        token = _token_from_json(data)
-        if token is None:
-            return None
-        expires_at = data.get("expires_at")
-        if isinstance(expires_at, (int, float)) and not isinstance(expires_at, bool):
-            left = max(0, math.floor(expires_at - self._wall_clock()))
-            token = attrs.evolve(token, expires_in=left)
-        return token
-
-    def _save(self, token: OAuthToken) -> None:
-        data: dict[str, Any] = {
-            "access_token": token.access_token,
-            "refresh_token": token.refresh_token,
-            "expires_in": token.expires_in,
-            "scope": token.scope,
-            "token_type": token.token_type,
-        }
-        if token.expires_in is not None:
-            data["expires_at"] = self._wall_clock() + token.expires_in
-        payload = orjson.dumps(data)
-        directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=directory)
-        try:
-            # mkstemp creates the file 0600 already; chmod for umask-independent intent.
-            os.chmod(tmp, 0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-    def __repr__(self) -> str:
-        return f"JSONFileTokenStore({str(self.path)!r})"
-
-
 # -- the token endpoint -------------------------------------------------------------------
-
-
-def _token_from_json(data: dict[str, Any]) -> OAuthToken | None:
-    access = data.get("access_token")
-    if not isinstance(access, str) or not access:
-        return None
-    refresh = data.get("refresh_token")
-    expires = data.get("expires_in")
-    if isinstance(expires, str) and expires.isdigit():
-        expires = int(expires)
-    scope = data.get("scope")
-    token_type = data.get("token_type")
-    return OAuthToken(
-        access_token=access,
-        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_in=int(expires)
-        if isinstance(expires, (int, float)) and not isinstance(expires, bool)
-        else None,
-        scope=scope if isinstance(scope, str) else None,
-        token_type=token_type if isinstance(token_type, str) else None,
-    )
 
 
 def _basic(client_id: str, client_secret: str) -> str:
@@ -360,7 +205,7 @@ async def _request_token(
         "POST", token_url, data=body, headers=headers, authenticate=False, retry_429=False
     )
     data = response.data
-    token = _token_from_json(data) if isinstance(data, dict) else None
+    token = token_from_json(data) if isinstance(data, dict) else None
     if token is None:
         raise AuthError(
             f"the token endpoint answered {response.status} without an access_token "
@@ -405,6 +250,35 @@ class _SingleFlight(Generic[T]):
             task.add_done_callback(_retrieve)
             self._task = task
         return await asyncio.shield(task)
+
+
+@contextlib.asynccontextmanager
+async def _store_lock(store: TokenStore | None) -> AsyncIterator[bool]:
+    """Hold ``store``'s refresh lock if it has one (a :class:`LockingTokenStore`).
+
+    Yields whether the lock is held. A lock not had within the store's timeout (its
+    holder hangs) is given up with a warning: the refresh goes ahead without it, and
+    a rejection still falls back to the token the store holds.
+    """
+    if store is None or not isinstance(store, LockingTokenStore):
+        yield False
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            await stack.enter_async_context(store.lock())
+        except TimeoutError:
+            logger.warning(
+                "waited too long for the token store's refresh lock; going ahead without it"
+            )
+            yield False
+            return
+        yield True
+
+
+def _same_token(a: OAuthToken, b: OAuthToken) -> bool:
+    return secrets.compare_digest(
+        (a.access_token or "").encode(), (b.access_token or "").encode()
+    ) and secrets.compare_digest((a.refresh_token or "").encode(), (b.refresh_token or "").encode())
 
 
 @attrs.frozen(slots=True, repr=False)
@@ -585,24 +459,49 @@ class ClientCredentials(_TransportHolder):
         held = self._held
         if held is not None and used is not None and held.header != used:
             return True  # already replaced by another task: retry with the new one
-        # The token the server refused is dropped, so every caller waits for a new one.
+        # The token the server refused is dropped, so every caller waits for a new one,
+        # and a store still holding it is not believed.
         self._held = None
-        await self._flight.run(self._obtain)
+        refused = held.token if held is not None else None
+        await self._flight.run(lambda: self._obtain(refused))
         return True
 
     def _signed_out(self) -> None:
         self._held = None
 
-    async def _obtain(self) -> _Held:
+    async def _obtain(self, refused: OAuthToken | None = None) -> _Held:
+        store = self.store
+        if isinstance(store, LockingTokenStore):
+            # One exchange for all the processes sharing the store: under its lock,
+            # a token another process obtained meanwhile is taken instead.
+            async with _store_lock(store):
+                self._loaded = True
+                held = await self._stored(store, refused)
+                if held is not None:
+                    return held
+                return await self._exchange()
         if not self._loaded:
             self._loaded = True
-            assert self.store is not None
-            stored = await self.store.load()
-            if stored is not None and stored.access_token:
-                held = _Held.of(stored, self._clock(), self._margin)
-                if self._clock() < held.refresh_at:
-                    self._held = held
-                    return held
+            assert store is not None
+            held = await self._stored(store, refused)
+            if held is not None:
+                return held
+        return await self._exchange()
+
+    async def _stored(self, store: TokenStore, refused: OAuthToken | None) -> _Held | None:
+        """The store's token if it is usable for a while yet (and not the refused one)."""
+        stored = await store.load()
+        if stored is None or not stored.access_token:
+            return None
+        if refused is not None and _same_token(stored, refused):
+            return None
+        held = _Held.of(stored, self._clock(), self._margin)
+        if self._clock() >= held.refresh_at:
+            return None
+        self._held = held
+        return held
+
+    async def _exchange(self) -> _Held:
         blocked = self._blocked
         if blocked is not None:
             until, error = blocked
@@ -659,9 +558,13 @@ class RefreshingToken(_TransportHolder):
       :class:`~soundcloud_async.AuthError` and the object stays dead: the user must log
       in again. No retry loop. With a ``store``, a token another process rotated in
       the meantime is picked up from it instead.
+    * with a :class:`~soundcloud_async.LockingTokenStore` (``JSONFileTokenStore``,
+      ``RedisTokenStore``), refreshes are coordinated across processes: under the
+      store's lock, a token another process has rotated in is adopted instead of
+      refreshing again, so all the workers of a web backend make one refresh per expiry.
 
-    Keep **one** object per user per process (a dict in a web backend): two objects
-    holding the same refresh token race each other.
+    Keep **one** object per user per process (a dict in a web backend); objects that
+    share the same refresh token must share a locking store.
 
     Args:
         token: the token response (:class:`OAuthToken`), or the access token as a string;
@@ -822,6 +725,27 @@ class RefreshingToken(_TransportHolder):
             return current  # refreshed while this caller was on its way
         if self._dead is not None:
             raise AuthError(self._dead)
+        async with _store_lock(self.store) as locked:
+            if locked:
+                # Under the store's lock: another process may have refreshed already.
+                assert self.store is not None
+                stored = await self.store.load()
+                if (
+                    stored is not None
+                    and stored.access_token
+                    and stored.refresh_token
+                    and not _same_token(stored, seen.token)
+                ):
+                    newer = _Held.of(stored, self._clock(), self._margin)
+                    self._held = newer
+                    if self._clock() < newer.refresh_at:
+                        logger.debug("adopted a user token refreshed by another process")
+                        return newer
+                    seen = newer  # stale too, but its refresh token is the live one
+            return await self._refresh_now(seen)
+
+    async def _refresh_now(self, seen: _Held) -> _Held:
+        """Refresh ``seen`` at the token endpoint, hand the new token over, keep it."""
         refresh_token = seen.token.refresh_token
         assert refresh_token is not None
         transport = self._transport()

@@ -102,6 +102,19 @@ class StubTransport:
         }
 
 
+class UnlockedStore:
+    """A plain :class:`TokenStore` (no ``lock()``), as an application might write one."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryTokenStore()
+
+    async def load(self) -> OAuthToken | None:
+        return await self.inner.load()
+
+    async def save(self, token: OAuthToken) -> None:
+        await self.inner.save(token)
+
+
 def oauth_rejection(status: int, error: str, description: str) -> Exception:
     """The error the transport raises for an OAuth error answer."""
     body = orjson.dumps(
@@ -352,7 +365,7 @@ class TestClientCredentials:
     ) -> None:
         """A token in the store is used instead of a new exchange; new tokens are saved."""
         saved = OAuthToken(access_token="SECRET-stored", expires_in=3000)
-        store = MemoryTokenStore(saved)
+        store = MemoryTokenStore(saved, wall_clock=clock.now)
         auth = credentials(transport, clock, store=store)
         assert ("OAuth SECRET-stored", 0) == (await auth.authorization(), len(transport.calls))
         await clock.advance(3000)
@@ -529,8 +542,9 @@ class TestRefreshingToken:
     async def test_rotated_elsewhere_adopted_from_store(
         self, transport: StubTransport, clock: ManualClock
     ) -> None:
-        """After invalid_grant, a newer token another process saved in the store is used."""
-        store = MemoryTokenStore()
+        """After invalid_grant, a newer token another process saved in the store is used
+        (a store without a lock: nothing coordinated the refresh beforehand)."""
+        store = UnlockedStore()
         auth = user_token(transport, clock, store=store, token=None)
         await store.save(
             OAuthToken(access_token="SECRET-at-0", refresh_token="SECRET-rt-0", expires_in=3600)

@@ -13,13 +13,19 @@ from typing_extensions import assert_type
 
 from soundcloud_async import (
     URN,
+    AuthorizationCodeFlow,
     Checkpoint,
     Comment,
     EventHooks,
+    JSONFileTokenStore,
+    LockingTokenStore,
     Me,
+    OAuthToken,
     Paginator,
     Playlist,
     RateLimited,
+    RedisTokenStore,
+    RefreshingToken,
     RetryPolicy,
     SoundCloud,
     Stats,
@@ -40,6 +46,20 @@ async def web_backend(session: aiohttp.ClientSession, tokens: list[str]) -> list
     learned: float = bucket.rate
     bucket.set_rate(learned)
     return profiles
+
+
+async def many_workers(flow: AuthorizationCodeFlow, token: OAuthToken, user_id: int) -> None:
+    shared: LockingTokenStore = RedisTokenStore("redis://localhost:6379/0", key=f"u{user_id}")
+    local: LockingTokenStore = JSONFileTokenStore(f"/tmp/{user_id}.json", lock_timeout=10)
+    for store in (shared, local):
+        auth = flow.refreshing(token, store=store)
+        assert_type(auth, RefreshingToken)
+        async with store.lock():
+            await store.save(token)
+    async with SoundCloud(
+        auth=flow.refreshing(token), base_url="http://10.0.0.2:8080", allow_insecure_http=True
+    ) as sc:
+        await sc.me.get()
 
 
 async def crawler(token: str, saved: str | None) -> str:
