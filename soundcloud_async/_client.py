@@ -353,7 +353,7 @@ class SoundCloud:
 
 def _check_resolve_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
-        raise InvalidArgument(f"resolve() needs a SoundCloud URL, not {url!r:.80}")
+        raise InvalidArgument(f"expected a soundcloud.com URL, not {url!r:.80}")
     text = url.strip()
     if "://" not in text:
         text = "https://" + text
@@ -367,9 +367,7 @@ def _check_resolve_url(url: object) -> str:
     if parsed.scheme not in ("http", "https") or not any(
         host == h or host.endswith("." + h) for h in _RESOLVE_HOSTS
     ):
-        raise InvalidArgument(
-            f"resolve() takes soundcloud.com or on.soundcloud.com URLs, not {shown!r:.80}"
-        )
+        raise InvalidArgument(f"not a soundcloud.com or on.soundcloud.com URL: {shown!r:.80}")
     return text
 
 

@@ -215,7 +215,10 @@ class APIError(SoundCloudError):
         self.method = method
         self.url = redact_url(url)
         self.headers: Mapping[str, str] = dict(headers or {})
-        super().__init__(f"{status} {message} ({method} {self.url})")
+        # SoundCloud's own messages often start with the status ("404 - Not Found"):
+        # do not say it twice.
+        said = message.split(None, 1)[0] == str(status) if message else False
+        super().__init__(f"{message if said else f'{status} {message}'} ({method} {self.url})")
 
     def __repr__(self) -> str:
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import signal
@@ -11,11 +12,14 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import orjson
 import pytest
 
+from soundcloud_async import EventHooks, Stats
 from soundcloud_async.cli import main
+from soundcloud_async.cli._progress import Progress
 from soundcloud_async.testing._world import World
 
 pytestmark = pytest.mark.integration
@@ -146,6 +150,40 @@ class TestGetResolve:
         code = main(["resolve", url, "--base-url", server.url, "--access-token", server.token])
         assert 0 == code
         assert world.default_user_urn == orjson.loads(capsys.readouterr().out)["urn"]
+
+    def test_resolve_urn_only_prints_the_bare_urn(
+        self, server: Server, env: None, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--urn-only prints the URN as plain text (no JSON quotes), for shell scripts."""
+        world = World.generate(seed=SEED, size=SIZE)
+        u = world.user_index(world.default_user_urn)
+        url = f"https://soundcloud.com/{world.user_permalink(u)}"
+        argv = ["resolve", url, "--urn-only", "--base-url", server.url]
+        assert 0 == main([*argv, "--access-token", server.token])
+        assert f"{world.default_user_urn}\n" == capsys.readouterr().out
+
+
+class TestProgressSummary:
+    """The crawl's closing report says what its figures are."""
+
+    def test_waiting_is_explained(self) -> None:
+        """Waiting summed over concurrent requests is labelled as such, with its average."""
+        stats = Stats(requests=200, waited=220.0)
+        sc = SimpleNamespace(stats=stats, hooks=EventHooks())
+        crawler = SimpleNamespace(
+            progress=SimpleNamespace(objects={"user": 3}, pages=10, visited=3, skipped=0)
+        )
+        now = iter([0.0, 14.5])
+        progress = Progress(
+            sc,  # type: ignore[arg-type]
+            crawler,  # type: ignore[arg-type]
+            io.StringIO(),
+            clock=lambda: next(now),
+        )
+        text = progress.summary(outcome="Done", out="o.jsonl", checkpoint=None)
+        assert "in 14.5 s" in text
+        assert "1.10 s per request on average" in text
+        assert "220.0 s summed over 200 requests that wait side by side" in text
 
 
 class TestErrors:

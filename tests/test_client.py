@@ -351,9 +351,11 @@ class TestResolve:
     async def test_bad_urls(self, url: Any, auto_clock: AutoClock) -> None:
         """Anything but a soundcloud.com URL is refused before a request."""
         async with client(auto_clock) as sc:
-            with pytest.raises(InvalidArgument):
+            with pytest.raises(InvalidArgument, match=r"soundcloud\.com") as exc:
                 await sc.resolve(url)
             assert 0 == sc.stats.requests
+        # Read by people at a command line too: no Python call syntax in it.
+        assert "resolve()" not in str(exc.value)
 
     async def test_share_token_not_in_errors(
         self, mocked: aioresponses, auto_clock: AutoClock, caplog: pytest.LogCaptureFixture

@@ -383,6 +383,12 @@ class TestStatusMapping:
         assert URL == exc.url
         assert f"404 Not Found (DELETE {URL})" == str(exc)
 
+    def test_status_said_once(self) -> None:
+        """SoundCloud's own "404 - Not Found" message is not prefixed with 404 again."""
+        body = b'{"code":404,"message":"404 - Not Found","status":"404 - Not Found"}'
+        assert f"404 - Not Found (GET {URL})" == str(api_error(404, body))
+        assert f"404 4040 items (GET {URL})" == str(api_error(404, b'{"message":"4040 items"}'))
+
 
 class TestErrorBodies:
     """Every error body shape SoundCloud sends yields a useful message."""

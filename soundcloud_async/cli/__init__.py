@@ -8,7 +8,7 @@ the client factory and the one place an exception becomes a message and an exit 
 
 Exit codes: 0 done; 1 the API or the network failed (a message, never a traceback);
 2 a usage error (bad option, bad URN or URL, missing credentials, output in the way);
-130 interrupted (Ctrl-C; a crawl saves its checkpoint first).
+130 interrupted (Ctrl-C or SIGTERM; a crawl saves its checkpoint first).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Sequence
 from typing import TYPE_CHECKING, Protocol, cast
 
 if TYPE_CHECKING:
-    from soundcloud_async.cli._common import Common
+    from soundcloud_async.cli._common import Common, Subparsers
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
@@ -35,12 +35,13 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+_EXIT_INTERRUPTED = 130  # _common.EXIT_INTERRUPTED, before _common is imported
+
+
 class _Subcommand(Protocol):
     """What a subcommand module provides."""
 
-    def add_parser(
-        self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
-    ) -> argparse.ArgumentParser: ...
+    def add_parser(self, subparsers: Subparsers, common: Common) -> argparse.ArgumentParser: ...
 
     def run(self, args: argparse.Namespace) -> Awaitable[int]: ...
 
@@ -48,15 +49,17 @@ class _Subcommand(Protocol):
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line; the chosen subcommand's ``run`` is in ``args.run``."""
     from soundcloud_async._version import __version__
-    from soundcloud_async.cli._common import PROG, Common
+    from soundcloud_async.cli._common import PROG, ArgumentParser, Common
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog=PROG,
         description="Crawl, fetch and resolve SoundCloud objects; serve a fake SoundCloud.",
         epilog="Run 'soundcloud-async demo' to see a crawl against a local fake server.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    subparsers = cast(
+        "Subparsers", parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    )
     common = Common()
     for module_name in SUBCOMMANDS.values():
         module = cast(_Subcommand, importlib.import_module(f"{__name__}.{module_name}"))
@@ -65,8 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status (the console script exits with it)."""
-    from soundcloud_async.cli._common import run_command
+    """Run the command; returns the exit status (the console script exits with it).
 
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    return run_command(args)
+    Ctrl-C at any point, even while the subcommands are still being imported, exits 130
+    without a traceback.
+    """
+    try:
+        from soundcloud_async.cli._common import run_command
+
+        args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+        return run_command(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return _EXIT_INTERRUPTED

@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn, TypeAlias
+from urllib.parse import urlsplit
 
 import anyio
 import orjson
@@ -21,10 +22,10 @@ from soundcloud_async._client import DEFAULT_BASE_URL, DEFAULT_RATE, SoundCloud
 from soundcloud_async._converters import unstructure
 from soundcloud_async._errors import (
     InvalidArgument,
-    NotFound,
     SoundCloudError,
     TransportError,
     Unauthorized,
+    redact_url,
 )
 from soundcloud_async._ratelimit import RateLimiter, TokenBucket
 
@@ -33,7 +34,10 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
+    "ArgumentParser",
     "Common",
+    "Failure",
+    "Subparsers",
     "UsageError",
     "client",
     "depth",
@@ -41,6 +45,7 @@ __all__ = [
     "positive_float",
     "positive_int",
     "print_json",
+    "run_command",
 ]
 
 EXIT_OK = 0
@@ -59,6 +64,27 @@ _CREDENTIALS_HELP = (
 
 class UsageError(Exception):
     """A mistake in the command line: message, exit code 2."""
+
+
+class Failure(Exception):
+    """A failure while running that is not a bug (a port in use, Redis down): exit code 1."""
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, with a two-line error instead of the whole usage text before it."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the mistake and where to read about the options; exit 2."""
+        self.exit(
+            EXIT_USAGE,
+            f"{self.prog}: error: {message}\n(see '{self.prog} --help' for the options)\n",
+        )
+
+
+#: What a subcommand's ``add_parser`` receives: ``subparsers.add_parser(name, ...)``
+#: (it makes :class:`ArgumentParser` instances; typed as argparse's so that any parser,
+#: such as ``python -m soundcloud_async.testing``'s, can be a parent).
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 # -- argparse types ---------------------------------------------------------------------
@@ -158,16 +184,31 @@ def _auth(args: argparse.Namespace) -> tuple[str | None, Auth | None]:
         return token, None
     client_id = args.client_id or os.environ.get("SOUNDCLOUD_CLIENT_ID")
     secret = args.client_secret or os.environ.get("SOUNDCLOUD_CLIENT_SECRET")
-    if not (client_id and secret):
+    if not (client_id or secret):
         raise UsageError(
             "no credentials: set SOUNDCLOUD_ACCESS_TOKEN, or SOUNDCLOUD_CLIENT_ID and "
             "SOUNDCLOUD_CLIENT_SECRET (or pass --access-token, or --client-id and "
             "--client-secret)"
         )
+    if not secret:
+        given = "--client-id" if args.client_id else "SOUNDCLOUD_CLIENT_ID"
+        raise UsageError(
+            f"{given} is set but the client secret is missing: pass --client-secret or "
+            "set SOUNDCLOUD_CLIENT_SECRET (or use an access token instead)"
+        )
+    if not client_id:
+        given = "--client-secret" if args.client_secret else "SOUNDCLOUD_CLIENT_SECRET"
+        raise UsageError(
+            f"{given} is set but the client id is missing: pass --client-id or "
+            "set SOUNDCLOUD_CLIENT_ID (or use an access token instead)"
+        )
     token_url = args.token_url
     if token_url is None:
         base = args.base_url.rstrip("/")
         token_url = DEFAULT_TOKEN_URL if base == DEFAULT_BASE_URL else f"{base}/oauth/token"
+    # Resolved in place, so that a failure to reach it can be reported as the token
+    # endpoint's rather than the API's.
+    args.token_url = token_url
     return None, ClientCredentials(
         client_id, secret, token_url=token_url, allow_insecure_http=args.allow_insecure_http
     )
@@ -212,6 +253,8 @@ def run_command(args: argparse.Namespace) -> int:
     """Run ``args.run(args)`` to its exit code: every expected failure becomes a message.
 
     ``args.run`` is the chosen subcommand's async ``run`` (set by its parser's defaults).
+    A usage error exits 2; a failure while running (the API, the network, a port in use)
+    exits 1; Ctrl-C exits 130. Anything else is a bug and keeps its traceback.
     """
     try:
         code: int = anyio.run(args.run, args)
@@ -219,24 +262,52 @@ def run_command(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except UsageError as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except InvalidArgument as exc:
-        error(str(exc))
-        return EXIT_USAGE
-    except TransportError as exc:
-        error(f"cannot reach {args.base_url if 'base_url' in args else 'the server'}: {exc}")
-        return EXIT_ERROR
-    except Unauthorized as exc:
-        error(f"the credentials were refused: {exc}")
-        return EXIT_ERROR
-    except NotFound as exc:
-        error(f"not found: {exc}")
-        return EXIT_ERROR
-    except SoundCloudError as exc:
-        error(str(exc))
-        return EXIT_ERROR
-    except OSError as exc:
-        error(str(exc))
-        return EXIT_ERROR
+    except BaseException as exc:
+        leaves = _leaves(exc)
+        if any(isinstance(leaf, KeyboardInterrupt) for leaf in leaves):
+            print("interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        described = [d for d in (_describe(leaf, args) for leaf in leaves) if d is not None]
+        if len(described) < len(leaves):
+            raise  # a bug: keep the traceback
+        message, code = described[0]
+        if len(described) > 1:
+            message += f" (and {len(described) - 1} more errors)"
+        error(message)
+        return code
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups: a task group wraps what it raises.
+
+    Duck-typed: on Python 3.10 the groups are anyio's backport, not a builtin.
+    """
+    inner = getattr(exc, "exceptions", None)
+    if isinstance(inner, tuple) and inner and all(isinstance(e, BaseException) for e in inner):
+        return [leaf for e in inner for leaf in _leaves(e)]
+    return [exc]
+
+
+def _describe(exc: BaseException, args: argparse.Namespace) -> tuple[str, int] | None:
+    """The message and exit code for an expected failure; None for a bug."""
+    if isinstance(exc, (UsageError, InvalidArgument)):
+        return str(exc), EXIT_USAGE
+    if isinstance(exc, Failure):
+        return str(exc), EXIT_ERROR
+    if isinstance(exc, TransportError):
+        return f"cannot reach {_where(exc, args)}: {exc}", EXIT_ERROR
+    if isinstance(exc, Unauthorized):
+        return f"the credentials were refused: {exc}", EXIT_ERROR
+    if isinstance(exc, (SoundCloudError, OSError)):
+        return str(exc), EXIT_ERROR
+    return None
+
+
+def _where(exc: TransportError, args: argparse.Namespace) -> str:
+    """Which server a transport error failed to reach: the token endpoint, or a host."""
+    url = exc.url.partition("?")[0]
+    token_url = getattr(args, "token_url", None)
+    if token_url is not None and url.rstrip("/") == redact_url(token_url).rstrip("/"):
+        return "the token endpoint"
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "the server"

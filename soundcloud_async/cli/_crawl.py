@@ -7,17 +7,21 @@ import os
 import signal
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anyio
 
 from soundcloud_async._client import SoundCloud
 from soundcloud_async._errors import InvalidArgument, SoundCloudError, redact_url
 from soundcloud_async._ratelimit import RateLimiter
+from soundcloud_async._ratelimit_redis import RateLimiterUnavailable
 from soundcloud_async._urn import URN
 from soundcloud_async.cli._common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     Common,
+    Failure,
+    Subparsers,
     UsageError,
     client,
     depth,
@@ -27,7 +31,7 @@ from soundcloud_async.cli._common import (
 from soundcloud_async.cli._progress import Progress
 from soundcloud_async.crawl import Crawler, FollowGraph, JSONLSink, Sink, SQLiteSink
 
-__all__ = ["add_parser", "check_output", "crawl", "crawl_options", "run"]
+__all__ = ["add_parser", "check_output", "crawl", "crawl_options", "redis_url", "run"]
 
 
 def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
@@ -76,9 +80,7 @@ def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
     return p
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
-) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers, common: Common) -> argparse.ArgumentParser:
     """Add ``crawl``."""
     crawl_parser = subparsers.add_parser(
         "crawl",
@@ -96,10 +98,28 @@ def add_parser(
     )
     crawl_parser.add_argument(
         "--redis-url",
+        type=redis_url,
         default=None,
         help="share the rate budget across processes through Redis (needs the redis extra)",
     )
     return crawl_parser
+
+
+def redis_url(text: str) -> str:
+    """A ``redis://``, ``rediss://`` or ``unix://`` URL (argparse type).
+
+    Checked here because redis-py's own errors do not say which option was wrong.
+    """
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a URL: {redact_url(text)!r} ({exc})") from None
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise argparse.ArgumentTypeError(
+            f"expected a redis://, rediss:// or unix:// URL, not {redact_url(text)!r}"
+        )
+    return text
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -113,6 +133,12 @@ async def run(args: argparse.Namespace) -> int:
         async with sc:
             seed = await _seed_urn(sc, args.seed_user)
             return await crawl(sc, args, seed, title="Crawling")
+    except RateLimiterUnavailable as exc:
+        # The library's hint (on_unavailable='local') names a Python argument, not an option.
+        raise Failure(
+            f"cannot reach Redis at {redact_url(args.redis_url)} ({exc.__cause__ or exc}): "
+            "start it, or crawl without --redis-url"
+        ) from exc
     finally:
         if limiter is not None and hasattr(limiter, "aclose"):
             await limiter.aclose()
@@ -128,8 +154,8 @@ def _redis_limiter(args: argparse.Namespace) -> RateLimiter:
         return RedisTokenBucket(
             args.redis_url, rate=args.rate, burst=args.burst, client_id=client_id
         )
-    except ImportError as exc:
-        raise UsageError(str(exc)) from exc
+    except (ImportError, ValueError) as exc:
+        raise UsageError(f"--redis-url: {exc}") from exc
 
 
 async def _seed_urn(sc: SoundCloud, text: str) -> str:

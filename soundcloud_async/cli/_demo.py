@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import get_args
 
 from soundcloud_async._client import SoundCloud
 from soundcloud_async._ratelimit import TokenBucket
-from soundcloud_async.cli._common import Common, UsageError, positive_float
+from soundcloud_async.cli._common import Common, Subparsers, UsageError, positive_float
 from soundcloud_async.cli._crawl import check_output, crawl, crawl_options
+from soundcloud_async.testing import FakeSoundCloud
+from soundcloud_async.testing.__main__ import parse_fault
+from soundcloud_async.testing._world import WorldSize
 
 __all__ = ["add_parser", "run"]
 
 
-def _fault(text: str) -> tuple[str, float]:
-    from soundcloud_async.testing.__main__ import parse_fault
-
-    return parse_fault(text)
-
-
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
-) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers, common: Common) -> argparse.ArgumentParser:
     """Add ``demo``."""
     demo = subparsers.add_parser(
         "demo",
@@ -32,7 +28,12 @@ def add_parser(
         "enforces a little below the client's, with a few injected faults.",
     )
     g = demo.add_argument_group("fake server")
-    g.add_argument("--size", default="small", help="world size: tiny, small, large, huge")
+    g.add_argument(
+        "--size",
+        choices=get_args(WorldSize),
+        default="small",
+        help="world size: tiny, small, large, huge (default: small)",
+    )
     g.add_argument("--seed", type=int, default=0, help="seed of the world (default: 0)")
     g.add_argument(
         "--rate", type=positive_float, default=60.0, help="client requests/s (default: 60)"
@@ -46,7 +47,7 @@ def add_parser(
     )
     g.add_argument(
         "--fault",
-        type=_fault,
+        type=parse_fault,
         action="append",
         default=None,
         metavar="KIND=PROB",
@@ -57,8 +58,6 @@ def add_parser(
 
 async def run(args: argparse.Namespace) -> int:
     """Serve a fake in-process and crawl it from its test user."""
-    from soundcloud_async.testing import FakeSoundCloud
-
     check_output(args, demo=True)
     faults = dict(args.fault) if args.fault is not None else {"server_error": 0.02, "reset": 0.01}
     try:

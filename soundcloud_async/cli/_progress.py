@@ -136,8 +136,12 @@ class Progress:
             f"  {p.pages:,} pages, {s.requests:,} requests ({s.requests / elapsed:.1f} req/s),"
             f" {p.visited:,} users visited, {p.skipped} jobs skipped (404/403)",
             f"  politeness: {s.rate_limited} rate-limit answers (429) absorbed,"
-            f" {s.retries} retries{f' ({reasons})' if reasons else ''},"
-            f" {s.waited:.1f} s of waiting summed over requests",
+            f" {s.retries} retries{f' ({reasons})' if reasons else ''}",
+            # Summed over requests that wait side by side, so the total can exceed the
+            # run's length many times over: the average per request is the telling figure.
+            f"  waiting: {s.waited / max(s.requests, 1):.2f} s per request on average, for the"
+            f" rate limiter or a retry ({s.waited:.1f} s summed over {s.requests:,} requests"
+            " that wait side by side)",
             f"  output: {out}",
         ]
         if checkpoint is not None:

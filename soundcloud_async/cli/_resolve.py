@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 
 from soundcloud_async._client import _check_resolve_url
-from soundcloud_async.cli._common import EXIT_OK, Common, client, print_json
+from soundcloud_async.cli._common import EXIT_OK, Common, Subparsers, client, print_json
 
 __all__ = ["add_parser", "resolve_url", "run"]
 
 
-def add_parser(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: Common
-) -> argparse.ArgumentParser:
+def add_parser(subparsers: Subparsers, common: Common) -> argparse.ArgumentParser:
     """Add ``resolve``."""
     resolve = subparsers.add_parser(
         "resolve",
@@ -21,7 +19,9 @@ def add_parser(
         description="Resolve a soundcloud.com or on.soundcloud.com URL and print the object.",
     )
     resolve.add_argument("url", metavar="URL")
-    resolve.add_argument("--urn-only", action="store_true", help="print just the URN")
+    resolve.add_argument(
+        "--urn-only", action="store_true", help="print just the URN, as plain text"
+    )
     return resolve
 
 
@@ -35,7 +35,8 @@ async def resolve_url(args: argparse.Namespace, url: str, *, urn_only: bool = Fa
     _check_resolve_url(url)  # a bad URL is a usage error, before credentials
     async with client(args) as sc:
         if urn_only:
-            print_json(str(await sc.resolve(url, urn_only=True)))
+            # The bare URN, not a JSON string: it goes into shell variables and scripts.
+            print(await sc.resolve(url, urn_only=True), flush=True)
         else:
             print_json(await sc.resolve(url))
     return EXIT_OK

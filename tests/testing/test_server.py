@@ -181,7 +181,10 @@ class TestStandalone:
         assert "invalid choice: 'gigantic'" in capsys.readouterr().err
 
     async def test_serves_until_interrupted(self, http: aiohttp.ClientSession) -> None:
-        """python -m soundcloud_async.testing prints its URL and token, serves, stops on SIGINT."""
+        """python -m soundcloud_async.testing prints its URL and token, serves, stops on SIGINT.
+
+        Stopped by a signal, it exits 130 like the soundcloud-async command.
+        """
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -206,7 +209,7 @@ class TestStandalone:
         finally:
             proc.send_signal(signal.SIGINT)
             await asyncio.wait_for(proc.communicate(), 30)
-        assert 0 == proc.returncode
+        assert 130 == proc.returncode
 
 
 class TestPublicSurface:
