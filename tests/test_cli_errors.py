@@ -120,7 +120,7 @@ CASES: list[Case] = [
     # -- resolve -----------------------------------------------------------------------
     case(
         "resolve-not-a-url", f"resolve notaurl {TOKEN}", EXIT_USAGE,
-        "not a soundcloud.com", "'notaurl'", never=("resolve()",),
+        "not a soundcloud.com", "notaurl", never=("resolve()",),
     ),
     case(
         "resolve-foreign-host", f"resolve https://example.com/x {TOKEN}", EXIT_USAGE,
