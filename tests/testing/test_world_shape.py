@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import random
 import statistics
+import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from soundcloud_async import RetryPolicy, SoundCloud, Unlimited
 from soundcloud_async.crawl import Crawler, FollowGraph
 from soundcloud_async.testing import FakeSoundCloud
-from soundcloud_async.testing._world import Collection, Cursor, World, _Stars
+from soundcloud_async.testing._world import Collection, Cursor, World, _Cache, _Stars
 from tests.testing._api_fixtures import FakeApi, serve
 
 #: The API's page size limit: a followers job is ``ceil(count / 200)`` pages.
@@ -258,6 +259,38 @@ class TestBothDirections:
         top_pages = list(page_all(large.followers(stars[0])))
         assert len(top_pages) >= 200
         assert all(len(p) == PAGE for p in top_pages[:-1])
+
+
+class TestCaches:
+    def test_a_full_cache_evicts_its_oldest_entries(self) -> None:
+        """Past its cap a cache drops the oldest-inserted eighth and keeps the rest."""
+        cache: _Cache[str] = _Cache(16)
+        for k in range(17):
+            cache.put(k, str(k))
+        assert (list(range(2, 17)), "16") == (list(cache), cache.get(16))
+
+    def test_huge_world_caches_stay_bounded(self, huge: World) -> None:
+        """Serialising more users and tracks than the cap keeps each cache at the cap."""
+        cap = huge._user_cache.cap
+        for u in range(cap + 500):
+            huge.user_bytes(u)
+        for t in range(cap + 500):
+            huge.track_bytes(t)
+        sizes = [len(c) for c in (huge._user_cache, huge._track_json, huge._track_meta)]
+        assert (True, True) == (cap <= 10_000, all(n <= cap for n in sizes))
+
+    def test_cached_users_take_about_their_length(self) -> None:
+        """A cached user's JSON costs about its own size (orjson over-allocates ~14x)."""
+        w = World.generate(seed=0, size="large")
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            length = sum(len(w.user_bytes(u)) for u in range(2000))
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        # The cached bytes plus the cache's own slots and the users' track metadata.
+        assert grown < 2.5 * length
 
 
 class TestOverTheApi:
