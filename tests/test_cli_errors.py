@@ -65,7 +65,7 @@ TOKEN = "--access-token t"
 CASES: list[Case] = [
     # -- the command itself ------------------------------------------------------------
     case("no-command", "", EXIT_USAGE, "required: COMMAND", "--help"),
-    case("unknown-command", "nosuch", EXIT_USAGE, "invalid choice: 'nosuch'", subprocess=True),
+    case("unknown-command", "nosuch", EXIT_USAGE, "invalid choice: 'nosuch'"),
     # -- get ---------------------------------------------------------------------------
     case("get-no-target", f"get {TOKEN}", EXIT_USAGE, "required: URN|URL"),
     case(
@@ -79,7 +79,7 @@ CASES: list[Case] = [
     case("get-not-a-urn", f"get not-a-urn {TOKEN}", EXIT_USAGE, "invalid URN 'not-a-urn'"),
     case(
         "get-no-credentials", "get soundcloud:tracks:1", EXIT_USAGE,
-        "no credentials", "SOUNDCLOUD_ACCESS_TOKEN", subprocess=True,
+        "no credentials", "SOUNDCLOUD_ACCESS_TOKEN",
     ),
     case(
         "get-client-id-without-secret", "get soundcloud:tracks:1 --client-id x", EXIT_USAGE,
