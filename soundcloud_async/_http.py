@@ -21,6 +21,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+import orjson
 from yarl import URL
 
 from soundcloud_async._auth import Auth
@@ -47,6 +48,7 @@ from soundcloud_async._events import (
     RetryScheduled,
     Stats,
 )
+from soundcloud_async._fastpath import REJECT
 from soundcloud_async._ratelimit import RateLimiter
 from soundcloud_async._urls import check_secure_url
 
@@ -63,15 +65,51 @@ _NOTICEABLE_WAIT = 1e-3
 #: Body factories let a retried upload send a fresh body (a stream is consumed once).
 BodyFactory = Callable[[], Any]
 
+#: A strict decoder (see :mod:`soundcloud_async._fastpath`): bytes -> value or REJECT.
+FastDecoder = Callable[[bytes], Any]
 
-@attrs.frozen(slots=True)
+_UNDECODED: Any = object()
+
+
 class Response:
-    """One successful exchange: status, headers, the final URL and the decoded body."""
+    """One successful exchange: status, headers, the final URL and the body.
 
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    url: str
-    data: Any = attrs.field(repr=False)
+    ``data`` is the decoded JSON body (``None`` for an empty one). When the request
+    passed a fast decoder that took the body, ``value`` holds what it built (a model,
+    a page) and ``data`` is decoded from ``body`` only if someone asks for it;
+    otherwise ``value`` is :data:`~soundcloud_async._fastpath.REJECT`.
+    """
+
+    __slots__ = ("_data", "body", "headers", "status", "url", "value")
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        url: str,
+        data: Any = _UNDECODED,
+        *,
+        body: bytes = b"",
+        value: Any = REJECT,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.url = url
+        self._data = data
+        self.body = body
+        self.value = value
+
+    @property
+    def data(self) -> Any:
+        """The decoded JSON body."""
+        data = self._data
+        if data is _UNDECODED:
+            # Only fast-decoded responses get here: their body is known-good JSON.
+            data = self._data = orjson.loads(self.body)
+        return data
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status!r}, url={self.url!r})"
 
     @property
     def location(self) -> str | None:
@@ -216,6 +254,7 @@ class Transport:
         retry_429: bool = True,
         cost: float = 1.0,
         timeout: aiohttp.ClientTimeout | None = None,
+        fast: FastDecoder | None = None,
     ) -> Response:
         """Send one request (with retries) and return the decoded response.
 
@@ -231,6 +270,8 @@ class Transport:
             retry_429: ``False`` to surface a 429 at once (token exchange).
             cost: rate-limiter tokens this request takes.
             timeout: overrides the client's timeout (uploads need longer).
+            fast: a strict decoder tried first on a 2xx body; what it builds is the
+                response's ``value``. A body it rejects is classified as usual.
 
         Raises:
             APIError: an error status (after retries).
@@ -310,6 +351,14 @@ class Transport:
                         hooks.response_received,
                         ResponseReceived(method, shown, status, attempt, clock() - sent_at),
                     )
+                if fast is not None and 200 <= status < 300:
+                    # A body the strict decoder takes is a JSON object that is not an
+                    # error object: classify() would return it (see _fastpath).
+                    value = fast(body)
+                    if value is not REJECT:
+                        await self.limiter.feedback(throttled=False)
+                        self.retry.record_success()
+                        return Response(status, response_headers, url_text, body=body, value=value)
                 try:
                     decoded = classify(
                         status,

@@ -38,6 +38,7 @@ from soundcloud_async._errors import (
     InvalidArgument,
     PaginationError,
 )
+from soundcloud_async._fastpath import REJECT
 
 if TYPE_CHECKING:
     from soundcloud_async._http import Transport
@@ -119,6 +120,8 @@ class Paginator(Generic[T]):
         transport: returns the client's transport (raising if the client is closed).
         path: the collection's path, e.g. ``/users/soundcloud:users:1/followers``.
         structure: turns a page's raw ``collection`` list into items.
+        fast: a strict page decoder (:func:`~soundcloud_async._fastpath.page_decoder`)
+            tried first on each page's bytes; pages it rejects use ``structure``.
         params: extra query parameters of the first request.
         limit: items per page, 1..200.
         max_items: stop after this many items.
@@ -134,6 +137,7 @@ class Paginator(Generic[T]):
         path: str,
         structure: Callable[[list[Any]], list[T]],
         *,
+        fast: Callable[[bytes], Any] | None = None,
         params: Mapping[str, Any] | None = None,
         limit: int = DEFAULT_LIMIT,
         max_items: int | None = None,
@@ -148,6 +152,7 @@ class Paginator(Generic[T]):
             raise InvalidArgument("foreign_next_href must be 'rewrite' or 'raise'")
         self._transport = transport
         self._structure = structure
+        self._fast = fast
         first: dict[str, str] = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         first["linked_partitioning"] = "true"
         first["limit"] = str(limit)
@@ -264,11 +269,17 @@ class Paginator(Generic[T]):
                 raise self._pending_error
             url = self._next_url
             transport = self._transport()
-            response = await transport.request("GET", url)
+            response = await transport.request("GET", url, fast=self._fast)
             self._pages_fetched += 1
-            raw_items, next_href, future_href = _split_page(
-                response.data, response.url, response.status
-            )
+            fast_page = response.value
+            if fast_page is not REJECT:
+                items, next_href, future_href = fast_page
+                page_length = len(items)
+            else:
+                raw_items, next_href, future_href = _split_page(
+                    response.data, response.url, response.status
+                )
+                page_length = len(raw_items)
             self._remember(response.url)
             try:
                 next_url = self._follow(next_href, transport) if next_href else None
@@ -277,22 +288,23 @@ class Paginator(Generic[T]):
                 # and a checkpoint taken meanwhile points just past this page.
                 self._pending_error = exc
                 next_url = url
-            try:
-                items = self._structure(raw_items)
-            except (TypeError, ValueError) as exc:
-                raise DecodeError(
-                    f"a page item does not fit its model: {exc}",
-                    method="GET",
-                    url=response.url,
-                    status=response.status,
-                ) from exc
+            if fast_page is REJECT:
+                try:
+                    items = self._structure(raw_items)
+                except (TypeError, ValueError) as exc:
+                    raise DecodeError(
+                        f"a page item does not fit its model: {exc}",
+                        method="GET",
+                        url=response.url,
+                        status=response.status,
+                    ) from exc
             self._fetched_offset = self._skip
             if self._skip:
                 items = items[self._skip :]
                 self._skip = 0
             self._next_url = next_url
             if self._pending_error is not None:
-                self._skip = len(raw_items)
+                self._skip = page_length
             if items:
                 return _page(items, url, next_url, future_href)
             if next_url is not None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from soundcloud_async._converters import structure, structure_many
 from soundcloud_async._errors import DecodeError
+from soundcloud_async._fastpath import REJECT, object_decoder, page_decoder
 from soundcloud_async._pagination import Checkpoint, Paginator
 
 if TYPE_CHECKING:
@@ -70,7 +71,12 @@ class Resource:
         **kwargs: Any,
     ) -> T:
         """Send a request and structure its JSON object answer into ``model``."""
-        response = await self._request(method, path, params=params, **kwargs)
+        response = await self._client._transport.request(
+            method, path, params=params, fast=object_decoder(model), **kwargs
+        )
+        if response.value is not REJECT:
+            result: T = response.value
+            return result
         return self._structure(response, model, method)
 
     @staticmethod
@@ -99,6 +105,7 @@ class Resource:
             lambda: client._transport,
             path,
             structure_page or structure_items,
+            fast=None if structure_page is not None else page_decoder(model),
             params=params,
             limit=limit,
             max_items=max_items,
