@@ -80,7 +80,14 @@ REJECT: Final = _Reject()
 # path treats the two differently, so the strict path takes only ints (msgspec bounds
 # must fit an int64: the rare 2**63 .. 2**64-1 take the tolerant path too).
 _Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-_SCALARS: Final[dict[str, Any]] = {"str": str, "int": _Int, "float": float, "bool": bool}
+_SCALARS: Final[dict[str, Any]] = {
+    "str": str,
+    "int": _Int,
+    "float": float,
+    "bool": bool,
+    "number": _Int | float,
+    "int_list": list[_Int],
+}
 
 _lock = threading.RLock()
 _counter = itertools.count()

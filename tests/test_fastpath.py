@@ -156,6 +156,8 @@ _RIGHT: dict[str, st.SearchStrategy[Any]] = {
     "int": st.one_of(st.integers(-1000, 10**6), st.integers(-(2**63), 2**63 - 1)),
     "float": st.one_of(FLOATS, INTS),
     "bool": st.booleans(),
+    "number": st.one_of(INTS, FLOATS),
+    "int_list": st.lists(INTS, max_size=3),
 }
 
 
