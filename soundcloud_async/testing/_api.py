@@ -22,17 +22,14 @@ Conventions (see the module docstring of ``_world`` for cursors):
   ``repeat_next`` (``next_href`` = the URL requested: a loop), ``foreign_next``
   (``next_href`` on ``https://api-internal.soundcloud.local``), ``empty_page`` (no items,
   ``next_href`` resumes where this page would have started: nothing is lost).
-* Media: ``/media/...`` needs auth; ``http_mp3_128`` redirects to ``/cdn/...`` on the
-  *other* loopback host name (``localhost`` <-> ``127.0.0.1``), which serves the bytes
-  without auth and records whether an ``Authorization`` header arrived
-  (``app[MEDIA_LOG_KEY]`` and the ``X-Fake-Authorization`` response header).
+* Media (``/media/...`` stream URLs, the signed ``/cdn/...`` host, HLS) lives in
+  ``_media``; ``add_api_routes`` registers its routes too.
 """
 
 from __future__ import annotations
 
 import calendar
 import contextlib
-import hashlib
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -45,6 +42,7 @@ import orjson
 from aiohttp import BodyPartReader, web
 from multidict import MultiDictProxy, MultiMapping
 
+from soundcloud_async.testing._media import MEDIA_LOG_KEY, FakeMedia, MediaHit, add_media_routes
 from soundcloud_async.testing._shared import (
     API_HOST_URL,
     MALFORMED_BODY_ERRORS,
@@ -81,18 +79,6 @@ __all__ = [
 #: ``app[WORLD_KEY]``: the :class:`World` the routes serve.
 WORLD_KEY: Final = web.AppKey("soundcloud_async.testing.world", World)
 
-
-@dataclass(frozen=True, slots=True)
-class MediaHit:
-    """One request to a media or CDN route, and whether it carried ``Authorization``."""
-
-    path: str
-    host: str
-    authorization: bool
-
-
-#: ``app[MEDIA_LOG_KEY]``: every media/CDN request, in order.
-MEDIA_LOG_KEY: Final = web.AppKey("soundcloud_async.testing.media_log", list[MediaHit])
 
 #: Paths served without authentication (the fake CDN): the auth middleware must let
 #: them through, like the real CDN does.
@@ -1293,53 +1279,6 @@ class _Api:
             return f"/users/{w.user_urn(u)}/{'playlists' if segs[1] == 'sets' else segs[1]}"
         return None
 
-    # --------------------------------------------------------------------- media
-
-    async def media(self, request: web.Request) -> web.StreamResponse:
-        self.record(request)
-        _principal(request)
-        w = self.world
-        tid = int(request.match_info["track_id"])
-        t = w.track_index(tid)
-        variant = request.match_info["variant"]
-        name = request.match_info["name"]
-        if t is None:
-            _fail(404, "404 - Not Found")
-        if variant == "http_mp3_128":
-            other = _other_host(request)
-            loc = f"{request.scheme}://{other}/cdn/{tid}/http_mp3_128.mp3"
-            raise web.HTTPFound(loc)
-        if variant.startswith("hls_"):
-            if name == "playlist.m3u8":
-                return web.Response(
-                    text=_m3u8(w.track_dict(t)["duration"], tid, variant),
-                    content_type="application/vnd.apple.mpegurl",
-                )
-            m = re.fullmatch(r"seg-(\d+)\.(ts|aac)", name)
-            if m is None:
-                _fail(404, "404 - Not Found")
-            return self.audio(request, tid, f"{variant}/{m.group(1)}", 16_384)
-        if variant == "preview_mp3_128":
-            return self.audio(request, tid, "preview", 32_768)
-        _fail(404, "404 - Not Found")
-
-    async def cdn(self, request: web.Request) -> web.StreamResponse:
-        self.record(request)
-        tid = int(request.match_info["track_id"])
-        if self.world.track_index(tid) is None:
-            return web.Response(status=404, text="Not Found")
-        return self.audio(request, tid, "full", 65_536)
-
-    def record(self, request: web.Request) -> None:
-        hit = MediaHit(request.path, request.host, "Authorization" in request.headers)
-        request.app[MEDIA_LOG_KEY].append(hit)
-
-    def audio(self, request: web.Request, tid: int, what: str, size: int) -> web.Response:
-        resp = web.Response(body=fake_audio(tid, what, size), content_type="audio/mpeg")
-        present = "Authorization" in request.headers
-        resp.headers["X-Fake-Authorization"] = "present" if present else "absent"
-        return resp
-
     # --------------------------------------------------------------------- legacy
 
     async def legacy_tracks(self, request: web.Request) -> web.Response:
@@ -1610,45 +1549,21 @@ def _format(request: web.Request) -> None:
         _fail(400, f"format {fmt!r} is not supported: only .json is served")
 
 
-def _other_host(request: web.Request) -> str:
-    host = request.host
-    name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
-    if not name:
-        name, port = host, ""
-    other = "127.0.0.1" if name == "localhost" else "localhost"
-    return f"{other}:{port}" if port else other
-
-
-def _m3u8(duration_ms: int, tid: int, variant: str) -> str:
-    n = max(1, min(20, duration_ms // 10_000))
-    ext = "aac" if "aac" in variant else "ts"
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-TARGETDURATION:10", "#EXT-X-MEDIA-SEQUENCE:0"]
-    for i in range(n):
-        lines += ["#EXTINF:10.0,", f"seg-{i}.{ext}"]
-    lines.append("#EXT-X-ENDLIST")
-    return "\n".join(lines) + "\n"
-
-
-def fake_audio(tid: int, what: str, size: int) -> bytes:
-    """Deterministic fake MP3 bytes: an ID3 header and pseudo-random frames."""
-    seed = hashlib.sha256(f"{tid}:{what}".encode()).digest()
-    block = hashlib.sha256(seed).digest() * 64
-    body = (b"\xff\xfb\x90\x64" + block)[:2048] * (size // 2048 + 1)
-    return (b"ID3\x04\x00\x00\x00\x00\x00\x00" + body)[:size]
-
-
 # ------------------------------------------------------------------------------- routing
 
 
-def add_api_routes(app: web.Application, world: World) -> None:
+def add_api_routes(app: web.Application, world: World, media: FakeMedia | None = None) -> None:
     """Register every API route (official spec and legacy seeds) for ``world`` on ``app``.
 
-    Also sets ``app[WORLD_KEY]`` and ``app[MEDIA_LOG_KEY]``. Static paths are added before
-    the dynamic ones that could shadow them (``/me/followings/tracks``).
+    Also sets ``app[WORLD_KEY]`` and ``app[MEDIA_LOG_KEY]``, and registers the media
+    routes of ``media`` (default: a :class:`FakeMedia` of ``world`` on the real clock).
+    Static paths are added before the dynamic ones that could shadow them
+    (``/me/followings/tracks``).
     """
     api = _Api(world)
     app[WORLD_KEY] = world
     app[MEDIA_LOG_KEY] = []
+    add_media_routes(app, media if media is not None else FakeMedia(world))
     r = app.router
     urn = "[^/.]+"
     routes: list[tuple[str, str, Handler]] = [
@@ -1719,9 +1634,6 @@ def add_api_routes(app: web.Application, world: World) -> None:
         ("DELETE", f"/reposts/tracks/{{track_urn:{urn}}}", api.unrepost_track),
         ("POST", f"/reposts/playlists/{{playlist_urn:{urn}}}", api.repost_playlist),
         ("DELETE", f"/reposts/playlists/{{playlist_urn:{urn}}}", api.unrepost_playlist),
-        # Media (stream URLs and the fake CDN).
-        ("GET", r"/media/{track_id:\d+}/{variant:[a-z0-9_]+}/{name}", api.media),
-        ("GET", r"/cdn/{track_id:\d+}/{name}", api.cdn),
     ]
     fmt = "{format:[A-Za-z0-9]+}"
     legacy: list[tuple[str, str, Handler]] = [

@@ -32,6 +32,7 @@ from aiohttp.typedefs import Handler
 from soundcloud_async.testing._api import add_api_routes
 from soundcloud_async.testing._faults import FAULT_KEY, FaultInjector
 from soundcloud_async.testing._limits import Budget, RateLimiter
+from soundcloud_async.testing._media import DEFAULT_LINK_LIFETIME, FakeMedia
 from soundcloud_async.testing._oauth import OAuthServer
 from soundcloud_async.testing._shared import PRINCIPAL_KEY, Principal, json_error
 from soundcloud_async.testing._world import World
@@ -180,6 +181,7 @@ class FakeState:
     log: RequestLog
     client_id: str
     client_secret: str = field(repr=False)
+    media: FakeMedia
 
 
 STATE_KEY: Final = web.AppKey("soundcloud_async.fake", FakeState)
@@ -203,6 +205,7 @@ def create_app(
     clock: Callable[[], float] = time.monotonic,
     wall_clock: Callable[[], float] = time.time,
     max_records: int | None = 100_000,
+    media_link_lifetime: float = DEFAULT_LINK_LIFETIME,
 ) -> web.Application:
     """Build the fake SoundCloud app (not started); :class:`FakeSoundCloud` documents
     the options. ``app[STATE_KEY]`` holds its parts.
@@ -234,14 +237,15 @@ def create_app(
         retry_after_header=retry_after_header,
     )
     log = RequestLog(clock=clock, max_records=max_records)
-    state = FakeState(world, oauth, limits, faults, log, client_id, client_secret)
+    media = FakeMedia(world, wall_clock=wall_clock, link_lifetime=media_link_lifetime)
+    state = FakeState(world, oauth, limits, faults, log, client_id, client_secret, media)
 
     app = web.Application(
         middlewares=[log.middleware, faults.middleware, oauth.middleware, limits.middleware]
     )
     app[STATE_KEY] = state
     oauth.add_routes(app)
-    add_api_routes(app, world)
+    add_api_routes(app, world, media)
     return app
 
 
@@ -273,6 +277,8 @@ class FakeSoundCloud:
         wall_clock: epoch seconds for ``reset_time`` in 429 bodies.
         max_records: how many requests :attr:`requests` keeps (the newest; ``None``:
             all). :attr:`counters` count every request regardless.
+        media_link_lifetime: seconds a signed CDN link (HLS playlist, segment,
+            progressive file) stays valid, against ``wall_clock`` (default 300).
     """
 
     def __init__(
@@ -296,6 +302,7 @@ class FakeSoundCloud:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         max_records: int | None = 100_000,
+        media_link_lifetime: float = DEFAULT_LINK_LIFETIME,
     ) -> None:
         self.app: web.Application = create_app(
             seed=seed,
@@ -314,12 +321,15 @@ class FakeSoundCloud:
             clock=clock,
             wall_clock=wall_clock,
             max_records=max_records,
+            media_link_lifetime=media_link_lifetime,
         )
         state = self.app[STATE_KEY]
         self.world: World = state.world
         self.oauth: OAuthServer = state.oauth
         self.limits: RateLimiter = state.limits
         self.faults: FaultInjector = state.faults
+        #: The media rooms: stream URLs, the signed CDN, the audio oracle and its knobs.
+        self.media: FakeMedia = state.media
         self.client_id: str = state.client_id
         self.client_secret: str = state.client_secret
         self._log = state.log

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from soundcloud_async.testing._api import FOREIGN_HOST, MEDIA_LOG_KEY
+from soundcloud_async.testing._media import MEDIA_KEY
 from soundcloud_async.testing._world import World
 from tests.testing._api_fixtures import ANONYMOUS, CLIENT, FakeApi, api, world
 
@@ -356,19 +357,18 @@ class TestMedia:
         assert (302, True) == (reply.status, reply.headers["Location"].startswith(api.base))
 
     async def test_streams_are_served(self, api: FakeApi) -> None:
-        """Every stream URL serves something (HLS playlists list segments)."""
-        t = api.world.track_urn(public_track(api.world))
-        streams = (await api.get(f"/tracks/{t}/streams")).json
-        hls = await api.get(streams["hls_aac_160_url"])
-        segment = hls.body.decode().splitlines()[5]
-        seg_url = streams["hls_aac_160_url"].rsplit("/", 1)[0] + "/" + segment
-        seg = await api.get(seg_url)
-        preview = await api.get(streams["preview_mp3_128_url"])
-        assert (200, 200, 200, True) == (
-            hls.status,
-            seg.status,
-            preview.status,
-            preview.body.startswith(b"ID3"),
+        """Every stream URL answers 302 to a signed CDN URL that serves audio."""
+        t = public_track(api.world)
+        urn = api.world.track_urn(t)
+        streams = (await api.get(f"/tracks/{urn}/streams")).json
+        hops = {name: await api.get(url) for name, url in streams.items()}
+        served = {name: await api.get(hop.headers["Location"]) for name, hop in hops.items()}
+        assert {302} == {hop.status for hop in hops.values()}
+        assert {200} == {reply.status for reply in served.values()}
+        assert all("Signature=" in hop.headers["Location"] for hop in hops.values())
+        assert served["hls_mp3_128_url"].body.startswith(b"#EXTM3U")
+        assert api.app[MEDIA_KEY].expected_audio(urn, "preview_mp3_128") == (
+            served["preview_mp3_128_url"].body
         )
 
     async def test_preview_only_track_has_only_a_preview_stream(self, api: FakeApi) -> None:
@@ -395,8 +395,9 @@ class TestMedia:
 
     async def test_cdn_records_whether_authorization_arrived(self, api: FakeApi) -> None:
         """The CDN serves without auth and records whether Authorization came along."""
-        tid = api.world.track_id(public_track(api.world))
-        url = f"{api.base}/cdn/{tid}/http_mp3_128.mp3"
+        t = api.world.track_urn(public_track(api.world))
+        streams = (await api.get(f"/tracks/{t}/streams")).json
+        url = (await api.get(streams["http_mp3_128_url"])).headers["Location"]
         async with aiohttp.ClientSession() as plain:
             async with plain.get(url) as bare:
                 bare_header = bare.headers["X-Fake-Authorization"]
