@@ -15,6 +15,7 @@ from soundcloud_async._auth import (
 )
 from soundcloud_async._backoff import RetryBudget, RetryPolicy
 from soundcloud_async._client import DEFAULT_BASE_URL, SoundCloud
+from soundcloud_async._download import DownloadProgress, DownloadResult
 from soundcloud_async._errors import (
     APIError,
     AuthError,
@@ -28,6 +29,7 @@ from soundcloud_async._errors import (
     InvalidURN,
     NotFound,
     PaginationError,
+    PreviewOnly,
     RateLimited,
     RequestTimeout,
     ServerError,
@@ -95,6 +97,8 @@ __all__ = [
     "ConnectionLost",
     "DateRange",
     "DecodeError",
+    "DownloadProgress",
+    "DownloadResult",
     "EventHooks",
     "Forbidden",
     "IntRange",
@@ -112,6 +116,7 @@ __all__ = [
     "Playlist",
     "PlaylistCreate",
     "PlaylistUpdate",
+    "PreviewOnly",
     "Range",
     "RateLimitWait",
     "RateLimited",

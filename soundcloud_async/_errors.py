@@ -16,6 +16,7 @@ original chained as ``__cause__``::
      │    ├── BadRequest              400, 422
      │    ├── Unauthorized            401
      │    ├── Forbidden               403
+     │    │    └── PreviewOnly         only the 30 s preview of a track can be had
      │    ├── NotFound                404
      │    ├── RateLimited             429 (retry_after, reset_time, group, spam_warning_urn)
      │    └── ServerError             5xx
@@ -53,6 +54,7 @@ __all__ = [
     "InvalidURN",
     "NotFound",
     "PaginationError",
+    "PreviewOnly",
     "RateLimited",
     "RequestTimeout",
     "ServerError",
@@ -74,6 +76,9 @@ SECRET_PARAMS = frozenset(
         "client_id",
         "secret_token",
         "password",
+        # CloudFront-signed media URLs: the signature is a bearer credential for minutes.
+        "signature",
+        "policy",
     }
 )
 _MASK = "***"
@@ -237,6 +242,15 @@ class Unauthorized(APIError):
 
 class Forbidden(APIError):
     """403: not allowed (also CloudFront's HTML block pages)."""
+
+
+class PreviewOnly(Forbidden):
+    """Only the 30-second preview of a track can be had.
+
+    The track offers no full-length format, or every one it offers answered 403 while
+    its preview works (soundcloud/api#534). Download the preview on purpose with
+    ``format="preview_mp3_128_url"``.
+    """
 
 
 class NotFound(APIError):

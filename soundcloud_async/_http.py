@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -139,7 +139,7 @@ class StreamResponse:
         value = self.headers.get("Content-Length")
         return int(value) if value and value.isdigit() else None
 
-    async def iter_chunks(self, chunk_size: int = 64 * 1024) -> AsyncIterator[bytes]:
+    async def iter_chunks(self, chunk_size: int = 64 * 1024) -> AsyncGenerator[bytes, None]:
         """The body in chunks of at most ``chunk_size`` bytes."""
         try:
             async for chunk in self._response.content.iter_chunked(chunk_size):
@@ -492,21 +492,78 @@ class Transport:
                     error, method="GET", url=str(target), attempt=attempt, start=start
                 )
 
+    async def fetch_media(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> Response:
+        """One GET of a CDN resource (an HLS playlist or segment), read whole.
+
+        Unlike :meth:`request` and :meth:`stream` this sends no ``Authorization``
+        (not even to the API's origin: signed CDN URLs carry their own credentials),
+        takes nothing from the rate limiter (CDN fetches are not API calls) and does not
+        retry: the HLS downloader retries segments under its own bounds. Redirects are
+        followed by hand, like :meth:`stream`.
+
+        Raises:
+            APIError: an error status (403 for an expired signed URL).
+            TransportError: no usable response, or a body over ``max_bytes``.
+        """
+        target = URL(url, encoded=True)
+        async with contextlib.AsyncExitStack() as stack:
+            resp = await self._open_following_redirects(
+                stack, target, timeout, authorize=False, count=False
+            )
+            final = str(resp.url)
+            try:
+                announced = resp.content_length
+                if announced is not None and announced > max_bytes:
+                    raise TransportError(
+                        f"the response announces {announced} bytes, over {max_bytes}",
+                        method="GET",
+                        url=final,
+                    )
+                body = bytearray()
+                async for chunk in resp.content.iter_any():
+                    body += chunk
+                    if len(body) > max_bytes:
+                        raise TransportError(
+                            f"the response is over {max_bytes} bytes", method="GET", url=final
+                        )
+            except _MAPPED as exc:
+                raise map_aiohttp_error(exc, method="GET", url=final) from exc
+            if resp.status >= 400:
+                raise error_for_status(
+                    resp.status,
+                    resp.headers,
+                    bytes(body),
+                    method="GET",
+                    url=final,
+                    now_wall=self.wall_clock(),
+                )
+            return Response(resp.status, resp.headers, final, bytes(body))
+
     async def _open_following_redirects(
         self,
         stack: contextlib.AsyncExitStack,
         target: URL,
         timeout: aiohttp.ClientTimeout | None,
+        *,
+        authorize: bool = True,
+        count: bool = True,
     ) -> aiohttp.ClientResponse:
         headers = dict(self._base_headers)
         headers["Accept"] = "*/*"
         for _ in range(MAX_REDIRECTS + 1):
             hop_headers = dict(headers)
-            if self.auth is not None and self.same_origin(target):
+            if authorize and self.auth is not None and self.same_origin(target):
                 value = await self.auth.authorization()
                 if value:
                     hop_headers["Authorization"] = value
-            self.stats.requests += 1
+            if count:
+                self.stats.requests += 1
             try:
                 resp = await stack.enter_async_context(
                     self.session.get(

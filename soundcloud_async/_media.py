@@ -16,8 +16,8 @@ upload is not retried (a failed attempt raises :class:`TransportError` saying so
 ``429`` is surfaced at once rather than retried. An attempt that fails before sending
 any bytes (the connection could not be made) is still retried.
 
-Downloads go through :meth:`Transport.stream`, which follows redirects by hand and sends
-``Authorization`` only to the API's own origin, never to a CDN on another host.
+Downloads (HLS and progressive) are in ``_download`` and ``_hls``; this module keeps
+the checks and timeouts they share with uploads.
 
 This module imports aiohttp for its payload classes only; every request still goes
 through the transport.
@@ -26,10 +26,8 @@ through the transport.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import os
-import tempfile
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -46,7 +44,7 @@ from aiohttp.payload import Payload
 from soundcloud_async._errors import InvalidArgument, TransportError, redact_url
 
 if TYPE_CHECKING:
-    from soundcloud_async._http import Transport
+    pass
 
 __all__ = [
     "CHUNK_SIZE",
@@ -59,8 +57,7 @@ __all__ = [
     "check_destination",
     "check_progress",
     "check_url",
-    "download",
-    "iter_media",
+    "media_timeout",
     "multipart_factory",
     "upload_timeout",
 ]
@@ -357,7 +354,7 @@ def upload_timeout(base: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
     )
 
 
-def _media_timeout(base: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
+def media_timeout(base: aiohttp.ClientTimeout) -> aiohttp.ClientTimeout:
     """A download takes as long as its bytes do: no total, but a stalled read fails."""
     stall = base.sock_read or base.total or 30.0
     return aiohttp.ClientTimeout(
@@ -389,88 +386,3 @@ def check_destination(dest: object) -> None:
         raise InvalidArgument(
             f"a download destination must be a path or a binary file, not {type(dest).__name__}"
         )
-
-
-async def iter_media(
-    transport: Transport, url: str, *, chunk_size: int = DOWNLOAD_CHUNK_SIZE
-) -> AsyncIterator[bytes]:
-    """The bytes behind a media URL, chunk by chunk.
-
-    The response stays open while the iterator is: exhaust it, or close it with
-    ``contextlib.aclosing()`` when breaking early.
-    """
-    check_url(url)
-    check_chunk_size(chunk_size)
-    async with transport.stream(url, timeout=_media_timeout(transport.timeout)) as resp:
-        async for chunk in resp.iter_chunks(chunk_size):
-            yield chunk
-
-
-async def download(
-    transport: Transport,
-    url: str,
-    dest: Destination,
-    *,
-    progress: Progress | None = None,
-    chunk_size: int = DOWNLOAD_CHUNK_SIZE,
-) -> int:
-    """Stream a media URL to ``dest`` and return the number of bytes written.
-
-    A path destination is written to a temporary file beside it, renamed over
-    ``dest`` only when the whole body arrived (an interrupted download leaves no
-    partial file). A file object is written in place from its current position.
-
-    Args:
-        progress: called with ``(bytes written, Content-Length or None)`` per chunk.
-    """
-    check_url(url)
-    check_chunk_size(chunk_size)
-    check_progress(progress)
-    loop = asyncio.get_running_loop()
-    if isinstance(dest, (str, os.PathLike)):
-        path, f, tmp = await loop.run_in_executor(None, _open_temp, dest)
-        try:
-            written = await _copy(transport, url, f, progress, chunk_size, loop)
-            await loop.run_in_executor(None, f.close)
-            await loop.run_in_executor(None, os.replace, tmp, path)
-        except BaseException:
-            f.close()
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return written
-    check_destination(dest)
-    return await _copy(transport, url, dest, progress, chunk_size, loop)
-
-
-def _open_temp(dest: str | os.PathLike[str]) -> tuple[str, IO[bytes], str]:
-    """Check a download path and open a temporary file beside it."""
-    path = os.fspath(dest)
-    if not isinstance(path, str):
-        raise InvalidArgument("a download path must be a str path, not bytes")
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InvalidArgument(f"no such directory for the download: {directory!r}")
-    if os.path.isdir(path):
-        raise InvalidArgument(f"the download destination {path!r} is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".part", dir=directory)
-    return path, os.fdopen(fd, "wb"), tmp
-
-
-async def _copy(
-    transport: Transport,
-    url: str,
-    f: IO[bytes],
-    progress: Progress | None,
-    chunk_size: int,
-    loop: asyncio.AbstractEventLoop,
-) -> int:
-    written = 0
-    async with transport.stream(url, timeout=_media_timeout(transport.timeout)) as resp:
-        total = resp.content_length
-        async for chunk in resp.iter_chunks(chunk_size):
-            await loop.run_in_executor(None, f.write, chunk)
-            written += len(chunk)
-            if progress is not None:
-                progress(written, total)
-    return written

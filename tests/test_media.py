@@ -1,4 +1,4 @@
-"""Upload bodies and download helpers (``_media``), without a network."""
+"""Upload bodies (``_media``), without a network."""
 
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aioresponses import aioresponses
 
-from soundcloud_async import InvalidArgument, SoundCloud, TransportError
+from soundcloud_async import InvalidArgument, TransportError
 from soundcloud_async._media import (
     CHUNK_SIZE,
     UploadFile,
-    download,
     multipart_factory,
     upload_timeout,
 )
-from tests.conftest import BASE
 
 
 class Sink:
@@ -156,55 +153,3 @@ class TestPayload:
 
         timeout = upload_timeout(aiohttp.ClientTimeout(total=30, connect=10))
         assert (None, 10, 300.0) == (timeout.total, timeout.connect, timeout.sock_read)
-
-
-class TestDownload:
-    """Downloads to paths (temp file + rename) and file objects."""
-
-    async def test_to_path(self, mocked: aioresponses, sc: SoundCloud, tmp_path: Path) -> None:
-        """The body lands at the path; no temporary file is left."""
-        mocked.get(f"{BASE}/media/1.mp3", body=b"abc" * 1000, headers={"Content-Length": "3000"})
-        seen: list[tuple[int, int | None]] = []
-        dest = tmp_path / "out.mp3"
-        written = await sc.tracks.download_url(
-            f"{BASE}/media/1.mp3", dest, progress=lambda d, t: seen.append((d, t))
-        )
-        assert 3000 == written
-        assert b"abc" * 1000 == dest.read_bytes()
-        assert (3000, 3000) == seen[-1]
-        assert ["out.mp3"] == os.listdir(tmp_path)
-
-    async def test_failure_leaves_nothing(
-        self, mocked: aioresponses, sc: SoundCloud, tmp_path: Path
-    ) -> None:
-        """A failed download leaves neither the file nor its temporary."""
-        mocked.get(f"{BASE}/media/1.mp3", status=404, payload={"code": 404}, repeat=True)
-        with pytest.raises(Exception, match="404"):
-            await sc.tracks.download_url(f"{BASE}/media/1.mp3", tmp_path / "out.mp3")
-        assert [] == os.listdir(tmp_path)
-
-    async def test_to_file_object(self, mocked: aioresponses, sc: SoundCloud) -> None:
-        """A binary file object is written in place."""
-        mocked.get(f"{BASE}/media/1.mp3", body=b"xyz")
-        buf = io.BytesIO()
-        assert 3 == await download(sc._transport, f"{BASE}/media/1.mp3", buf)
-        assert b"xyz" == buf.getvalue()
-
-    @pytest.mark.parametrize(
-        ("url", "dest", "kwargs"),
-        [
-            ("", "x", {}),
-            ("ftp://x", "x", {}),
-            (f"{BASE}/m", io.StringIO(), {}),
-            (f"{BASE}/m", "/no/such/dir/x.mp3", {}),
-            (f"{BASE}/m", "x", {"chunk_size": 0}),
-            (f"{BASE}/m", "x", {"progress": 1}),
-        ],
-    )
-    async def test_invalid(
-        self, mocked: aioresponses, sc: SoundCloud, url: str, dest: Any, kwargs: Any
-    ) -> None:
-        """Bad URLs, destinations and options are refused before any request."""
-        with pytest.raises(InvalidArgument):
-            await download(sc._transport, url, dest, **kwargs)
-        assert {} == mocked.requests

@@ -15,6 +15,7 @@ from soundcloud_async import (
     DecodeError,
     InvalidArgument,
     InvalidURN,
+    PreviewOnly,
     RateLimited,
     SoundCloud,
     Streams,
@@ -361,6 +362,13 @@ class TestDownload:
         """A format the track does not offer names the ones it does."""
         streams = Streams(preview_mp3_128_url="https://x/p.mp3")
         with pytest.raises(InvalidArgument, match="preview_mp3_128_url"):
+            await sc.tracks.stream_url(streams, format="hls_aac_160_url")
+        assert {} == mocked.requests
+
+    async def test_preview_only_streams(self, mocked: aioresponses, sc: SoundCloud) -> None:
+        """With only a preview and no format asked, PreviewOnly says so (nothing sent)."""
+        streams = Streams(preview_mp3_128_url="https://x/p.mp3")
+        with pytest.raises(PreviewOnly, match="preview"):
             await sc.tracks.stream_url(streams)
         assert {} == mocked.requests
 
@@ -368,5 +376,11 @@ class TestDownload:
         """A Streams object skips the streams request; chunks come through."""
         mocked.get(f"{BASE}/media/1.mp3", body=b"abcdef")
         streams = Streams(http_mp3_128_url=f"{BASE}/media/1.mp3")
-        chunks = [c async for c in sc.tracks.iter_audio(streams, chunk_size=4)]
+        with pytest.warns(DeprecationWarning, match="deprecated"):
+            chunks = [
+                c
+                async for c in sc.tracks.iter_audio(
+                    streams, format="http_mp3_128_url", chunk_size=4
+                )
+            ]
         assert b"abcdef" == b"".join(chunks)

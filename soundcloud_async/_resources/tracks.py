@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import math
+import warnings
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
 
-from soundcloud_async import _media
+from soundcloud_async import _download, _hls, _media
+from soundcloud_async._download import DownloadProgressCallback, DownloadResult
 from soundcloud_async._errors import DecodeError, InvalidArgument
 from soundcloud_async._media import Destination, Progress, UploadFile, UploadSource
 from soundcloud_async._pagination import DEFAULT_LIMIT, Checkpoint, Paginator
@@ -503,91 +506,202 @@ class Tracks(Resource):
         self,
         track: URNLike | Streams,
         *,
-        format: StreamFormat = "http_mp3_128_url",
+        format: StreamFormat | None = None,
         secret_token: str | None = None,
     ) -> str:
         """The URL of one stream format of a track (``GET /tracks/{track_urn}/streams``).
 
         Args:
             track: a track URN, id or API URL, or :class:`Streams` already fetched.
-            format: the :class:`Streams` field to use.
+            format: the :class:`Streams` field to use; default: the best full-length
+                HLS format offered (``hls_aac_160_url``, then ``hls_mp3_128_url``).
 
         Raises:
             InvalidArgument: an unknown format, or one the track does not offer.
+            PreviewOnly: no format asked, and the track offers only its preview.
         """
-        if format not in _STREAM_FIELDS:
-            raise InvalidArgument(f"format must be one of {sorted(_STREAM_FIELDS)}, not {format!r}")
+        _check_format(format)
         streams = (
             track
             if isinstance(track, Streams)
             else await self.streams(track, secret_token=secret_token)
         )
-        url = getattr(streams, format)
-        if not url:
-            offered = sorted(f for f in _STREAM_FIELDS if getattr(streams, f))
-            raise InvalidArgument(f"the track offers no {format} (it offers {offered})")
-        return str(url)
+        return _hls.candidates(streams, format)[0][1]
 
     async def download(
         self,
         track: URNLike | Streams,
         dest: Destination,
         *,
-        format: StreamFormat = "http_mp3_128_url",
+        format: StreamFormat | None = None,
         secret_token: str | None = None,
-        progress: Progress | None = None,
-    ) -> int:
-        """Download a track's audio to a path or binary file; the bytes written.
+        progress: DownloadProgressCallback | None = None,
+        resume: bool = False,
+        concurrency: int = _hls.DEFAULT_CONCURRENCY,
+    ) -> DownloadResult:
+        """Download a track's audio to a path or a binary file, as a playable file.
 
         Fetches ``GET /tracks/{track_urn}/streams`` (unless ``track`` is a
-        :class:`Streams`), then streams the ``format`` URL. The ``Authorization``
-        header is sent to the API host only, never to a CDN it redirects to. A path is
-        written to a temporary file and renamed when complete. The ``hls_*`` formats
-        are HLS playlists: this fetches the ``.m3u8`` text, not the segments.
+        :class:`Streams`), then the chosen format. HLS formats are fetched natively:
+        the playlist (a master playlist is followed to its best variant), then the
+        segments, ``concurrency`` at a time, joined in order (fMP4: the init segment,
+        then the fragments). Links that expire mid-way are fetched again from the
+        stream URL, and the download goes on from the same segment. ``Authorization``
+        goes to the API host only, never to the CDN; segments take nothing from the API
+        rate budget (see :mod:`soundcloud_async._hls`).
+
+        A path is written to ``DEST.part`` and renamed when complete; with
+        ``resume=True`` an interrupted download (an error, a cancellation, a killed
+        process) continues from its last complete segment, and a failed one keeps its
+        ``DEST.part`` and ``DEST.part.json`` for the next try.
 
         Args:
-            progress: ``progress(bytes_written, Content-Length or None)`` per chunk.
+            format: a :class:`Streams` field. Default: the best full-length HLS format
+                the track offers (``hls_aac_160_url``, ``hls_mp3_128_url``,
+                ``hls_aac_96_url``); one that answers 403 is skipped for the next. The
+                deprecated progressive ``http_mp3_128_url`` only when asked for (with a
+                ``DeprecationWarning``); ``preview_mp3_128_url`` for the 30 s preview.
+            progress: called with a :class:`DownloadProgress` (segments and bytes)
+                after every segment (HLS) or chunk (progressive).
+            resume: continue a partial download of the same track and format into the
+                same path (HLS only; a progressive download starts over).
+            concurrency: segments fetched at once (1..16), also the most held in
+                memory.
+
+        Returns:
+            A :class:`DownloadResult`: size, format, container (``extension`` gives
+            the usual file extension), segments, where it resumed.
+
+        Raises:
+            InvalidArgument: a bad argument (before any request), or the format is
+                not offered.
+            PreviewOnly: the track offers only its preview, or every full-length
+                format answered 403 while the preview works.
+            Forbidden: the format asked for was refused.
         """
-        if format not in _STREAM_FIELDS:
-            raise InvalidArgument(f"format must be one of {sorted(_STREAM_FIELDS)}, not {format!r}")
-        _media.check_destination(dest)
+        _check_format(format)
+        _download.check_destination(dest, resume)
         _media.check_progress(progress)
-        url = await self.stream_url(track, format=format, secret_token=secret_token)
-        return await _media.download(self._client._transport, url, dest, progress=progress)
+        _hls.check_concurrency(concurrency)
+        _warn_deprecated(format)
+        streams, identity = await self._streams_for(track, secret_token)
+        return await _download.download(
+            self._client._transport,
+            _hls.candidates(streams, format),
+            dest,
+            identity=identity,
+            progress=progress,
+            resume=resume,
+            concurrency=concurrency,
+            preview_url=streams.preview_mp3_128_url if format is None else None,
+        )
 
     async def iter_audio(
         self,
         track: URNLike | Streams,
         *,
-        format: StreamFormat = "http_mp3_128_url",
+        format: StreamFormat | None = None,
         secret_token: str | None = None,
         chunk_size: int = _media.DOWNLOAD_CHUNK_SIZE,
+        concurrency: int = _hls.DEFAULT_CONCURRENCY,
     ) -> AsyncIterator[bytes]:
-        """A track's audio as chunks of bytes (see :meth:`download`).
+        """A track's audio as chunks of bytes, in order, as it arrives (see :meth:`download`).
 
-        The response stays open while iterating: exhaust the iterator, or close it
-        with ``contextlib.aclosing()`` to stop early.
+        For a bot piping audio to a voice channel or ffmpeg: HLS segments are fetched
+        ``concurrency`` ahead and at most that many are held in memory; the chunks
+        joined are the file :meth:`download` writes. Close the iterator with
+        ``contextlib.aclosing()`` to stop early: fetches in flight are cancelled and
+        every connection is released.
         """
+        _check_format(format)
         _media.check_chunk_size(chunk_size)
-        url = await self.stream_url(track, format=format, secret_token=secret_token)
-        async for chunk in _media.iter_media(self._client._transport, url, chunk_size=chunk_size):
-            yield chunk
+        _hls.check_concurrency(concurrency)
+        _warn_deprecated(format)
+        streams, _ = await self._streams_for(track, secret_token)
+        chunks = _download.iter_audio(
+            self._client._transport,
+            _hls.candidates(streams, format),
+            chunk_size=chunk_size,
+            concurrency=concurrency,
+            preview_url=streams.preview_mp3_128_url if format is None else None,
+        )
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
 
     async def download_url(
-        self, url: str, dest: Destination, *, progress: Progress | None = None
-    ) -> int:
-        """Download any media URL (a :class:`Streams` URL, a preview URL) to ``dest``.
+        self,
+        url: str,
+        dest: Destination,
+        *,
+        progress: DownloadProgressCallback | None = None,
+        resume: bool = False,
+        concurrency: int = _hls.DEFAULT_CONCURRENCY,
+    ) -> DownloadResult:
+        """Download any stream URL (a :class:`Streams` URL, a preview URL) to ``dest``.
 
-        Same guarantees as :meth:`download`: no ``Authorization`` beyond the API
-        host, temporary file renamed on success.
+        Same behaviour as :meth:`download`: an HLS playlist is fetched segment by
+        segment, anything else copied as it comes; no ``Authorization`` beyond the
+        API host; ``DEST.part`` renamed on success. Pass the API stream URL rather
+        than a CDN URL it redirected to: only the former can be fetched again when the
+        CDN's links expire.
         """
-        return await _media.download(self._client._transport, url, dest, progress=progress)
+        _media.check_url(url)
+        _download.check_destination(dest, resume)
+        _media.check_progress(progress)
+        _hls.check_concurrency(concurrency)
+        return await _download.download(
+            self._client._transport,
+            [(None, url)],
+            dest,
+            identity=url,
+            progress=progress,
+            resume=resume,
+            concurrency=concurrency,
+        )
 
     def iter_url(
-        self, url: str, *, chunk_size: int = _media.DOWNLOAD_CHUNK_SIZE
+        self,
+        url: str,
+        *,
+        chunk_size: int = _media.DOWNLOAD_CHUNK_SIZE,
+        concurrency: int = _hls.DEFAULT_CONCURRENCY,
     ) -> AsyncIterator[bytes]:
-        """The bytes behind any media URL, chunk by chunk (see :meth:`iter_audio`)."""
-        return _media.iter_media(self._client._transport, url, chunk_size=chunk_size)
+        """The audio behind any stream URL, chunk by chunk (see :meth:`iter_audio`)."""
+        _media.check_url(url)
+        _media.check_chunk_size(chunk_size)
+        _hls.check_concurrency(concurrency)
+        return _download.iter_audio(
+            self._client._transport, [(None, url)], chunk_size=chunk_size, concurrency=concurrency
+        )
+
+    async def _streams_for(
+        self, track: URNLike | Streams, secret_token: str | None
+    ) -> tuple[Streams, str]:
+        """The track's :class:`Streams` and its identity for a resumable download."""
+        if isinstance(track, Streams):
+            first = next(
+                (str(getattr(track, f)) for f in sorted(_STREAM_FIELDS) if getattr(track, f)),
+                "streams",
+            )
+            return track, first
+        urn = to_urn(track, "tracks")
+        return await self.streams(urn, secret_token=secret_token), str(urn)
+
+
+def _check_format(format: object) -> None:
+    if format is not None and format not in _STREAM_FIELDS:
+        raise InvalidArgument(f"format must be one of {sorted(_STREAM_FIELDS)}, not {format!r}")
+
+
+def _warn_deprecated(format: str | None) -> None:
+    if format == "http_mp3_128_url":
+        warnings.warn(
+            "http_mp3_128_url is deprecated in SoundCloud's API and may stop working; "
+            "leave format unset to download the best HLS format",
+            DeprecationWarning,
+            stacklevel=3,
+        )
 
 
 _STOREFRONT_LIMITS = {

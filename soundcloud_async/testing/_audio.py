@@ -285,6 +285,7 @@ def _packetize(pid: int, data: bytes, cc: int, pcr: int | None) -> tuple[list[by
     return packets, cc
 
 
+@functools.lru_cache(maxsize=64)
 def ts_packets_per_segment(frames: int, frame: int) -> int:
     """Audio packets a segment of ``frames`` ADTS frames of ``frame`` bytes takes."""
     return len(_ts_audio(frames, b"\0" * frame, 0, 0)[0])

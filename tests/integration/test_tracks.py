@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from soundcloud_async import (
+    DownloadProgress,
     Forbidden,
     InvalidArgument,
     NotFound,
@@ -174,7 +176,7 @@ class TestMedia:
         assert urn is not None
         streams = await sc.tracks.streams(urn)
         preview = await sc.tracks.preview_url(urn)
-        assert streams.http_mp3_128_url is not None
+        assert streams.hls_aac_160_url is not None
         assert streams.preview_mp3_128_url == preview
 
     async def test_download_across_hosts(
@@ -185,18 +187,17 @@ class TestMedia:
 
         urn = (await sc.tracks.iter_search(access="playable", max_items=1).collect())[0].urn
         assert urn is not None
-        seen: list[tuple[int, int | None]] = []
-        dest = tmp_path / "song.mp3"
-        written = await sc.tracks.download(urn, dest, progress=lambda d, t: seen.append((d, t)))
+        seen: list[DownloadProgress] = []
+        dest = tmp_path / "song.m4a"
+        result = await sc.tracks.download(urn, dest, progress=seen.append)
         hits = fake.app[MEDIA_LOG_KEY]
-        assert written == dest.stat().st_size > 0
-        assert (written, written) == seen[-1]
-        assert [True, False] == [h.authorization for h in hits]
+        assert result.size == dest.stat().st_size == seen[-1].bytes_done > 0
+        assert [True] + [False] * (len(hits) - 1) == [h.authorization for h in hits]
         assert hits[0].host != hits[1].host
-        assert hits[1].path.startswith("/cdn/")
+        assert all(h.path.startswith("/cdn/") for h in hits[1:])
         cdn = [r for r in fake.requests if r.path.startswith("/cdn/")]
-        assert [False] == [r.had_authorization for r in cdn]
-        assert ["song.mp3"] == [p.name for p in tmp_path.iterdir()]
+        assert not any(r.had_authorization for r in cdn)
+        assert ["song.m4a"] == os.listdir(tmp_path)
 
     async def test_iter_audio_matches_download(self, sc: SoundCloud, tmp_path: Any) -> None:
         """The chunks of ``iter_audio`` are the bytes ``download`` writes."""
@@ -204,8 +205,8 @@ class TestMedia:
         assert urn is not None
         streams = await sc.tracks.streams(urn)
         chunks = [c async for c in sc.tracks.iter_audio(streams, chunk_size=4096)]
-        await sc.tracks.download(streams, tmp_path / "a.mp3")
-        assert (tmp_path / "a.mp3").read_bytes() == b"".join(chunks)
+        await sc.tracks.download(streams, tmp_path / "a.m4a")
+        assert (tmp_path / "a.m4a").read_bytes() == b"".join(chunks)
         assert all(len(c) <= 4096 for c in chunks)
 
     async def test_preview_url_download(self, sc: SoundCloud) -> None:
@@ -215,9 +216,9 @@ class TestMedia:
         (urn,) = await some_tracks(sc, 1)
         url = await sc.tracks.preview_url(urn)
         buf = io.BytesIO()
-        written = await sc.tracks.download_url(url, buf)
+        result = await sc.tracks.download_url(url, buf)
         streamed = b"".join([c async for c in sc.tracks.iter_url(url)])
-        assert written == len(buf.getvalue()) > 0
+        assert result.size == len(buf.getvalue()) > 0
         assert buf.getvalue() == streamed
 
 
