@@ -1,7 +1,9 @@
-"""A resumable crawler: two follow-hops around a user, into SQLite, under one budget.
+"""A resumable crawler: two follow-hops around a user, into a SQLite store, under one budget.
 
-Ctrl-C saves the checkpoint; run the same command again to continue with no gap and no
-duplicate. Against the real API set SOUNDCLOUD_ACCESS_TOKEN; to try it locally::
+Every page is committed to the store as it arrives: after Ctrl-C (or a crash), run the
+same command again to continue with no gap and no duplicate. For many workers on many
+machines, give them all one ``postgresql://`` store. Against the real API set
+SOUNDCLOUD_ACCESS_TOKEN; to try it locally::
 
     python -m soundcloud_async.testing --port 8081 &      # prints a ready token
     SOUNDCLOUD_API=http://127.0.0.1:8081 SOUNDCLOUD_ACCESS_TOKEN=<token> \\
@@ -16,7 +18,7 @@ import sys
 import anyio
 
 from soundcloud_async import SoundCloud, TokenBucket
-from soundcloud_async.crawl import Crawler, FollowGraph, SQLiteSink
+from soundcloud_async.crawl import Crawler, FollowGraph
 
 
 async def crawl(
@@ -32,15 +34,14 @@ async def crawl(
         crawler = Crawler(
             sc,
             FollowGraph(seed, depth=depth),
-            sinks=[SQLiteSink(out)],
-            checkpoint=f"{out}.checkpoint.json",
-            resume=True,
+            store=out,  # a SQLite file, or "postgresql://user@host/db"
             concurrency=16,
         )
         progress = await crawler.run()
         print(
             f"{progress.total} objects, {sc.stats.requests} requests, "
-            f"{sc.stats.rate_limited} 429s absorbed; learned rate {bucket.rate:.1f}/s"
+            f"{sc.stats.rate_limited} 429s absorbed; learned rate {bucket.rate:.1f}/s; "
+            f"{progress.not_fetched} jobs not fetched (soundcloud-async status {out})"
         )
         return dict(progress.objects)
 

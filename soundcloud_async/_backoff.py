@@ -12,8 +12,9 @@ The rules:
   ``reset_time``, else exponential backoff with full jitter. A wait longer than
   ``max_wait`` (a plays window can reset hours later) is not slept: the
   :class:`~soundcloud_async.RateLimited` is raised at once so the caller decides.
-- 5xx, timeouts, broken connections and undecodable success bodies are retried
-  only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS).
+- 5xx, timeouts, broken connections, undecodable success bodies and a gateway's
+  401/403 (a CloudFront HTML page or an empty body, not SoundCloud's JSON answer) are
+  retried only for idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS).
 - A connection that could not be made at all (:class:`ConnectError`) proves the
   request was never sent, so it is retried for every method, POST included.
 - ``max_attempts`` (the first attempt included) and ``deadline`` (seconds since the
@@ -36,11 +37,13 @@ import attrs
 from soundcloud_async._errors import (
     ConnectError,
     DecodeError,
+    Forbidden,
     RateLimited,
     RequestTimeout,
     ServerError,
     SoundCloudError,
     TransportError,
+    Unauthorized,
 )
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy"]
@@ -201,6 +204,10 @@ class RetryPolicy:
         if method.upper() not in IDEMPOTENT_METHODS:
             return False
         if isinstance(error, (ServerError, TransportError)):
+            return True
+        if isinstance(error, (Unauthorized, Forbidden)) and error.from_gateway:
+            # A CloudFront block page or an empty 401/403: a gateway's refusal, usually
+            # transient (SoundCloud's own refusals carry a JSON error body).
             return True
         # A success status with an undecodable body is usually a proxy hiccup.
         return isinstance(error, DecodeError) and error.status < 300

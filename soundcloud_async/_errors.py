@@ -14,8 +14,8 @@ original chained as ``__cause__``::
      │    └── RequestTimeout          no answer in time
      ├── APIError                    SoundCloud answered with an error status
      │    ├── BadRequest              400, 422
-     │    ├── Unauthorized            401
-     │    ├── Forbidden               403
+     │    ├── Unauthorized            401 (from_gateway: an empty or HTML body, not SoundCloud's)
+     │    ├── Forbidden               403 (from_gateway: CloudFront's HTML page, an empty body)
      │    │    └── PreviewOnly         only the 30 s preview of a track can be had
      │    ├── NotFound                404
      │    ├── RateLimited             429 (retry_after, reset_time, group, spam_warning_urn)
@@ -230,6 +230,18 @@ class APIError(SoundCloudError):
             f"{type(self).__name__}(status={self.status}, "
             f"message={self.message!r}, url={self.url!r})"
         )
+
+    @property
+    def from_gateway(self) -> bool:
+        """Whether the answer came from a gateway in front of the API, not from SoundCloud.
+
+        An HTML page (CloudFront's "The request could not be satisfied") or an empty or
+        blank body is not SoundCloud's JSON error: a 401 or 403 like that is usually a
+        transient refusal, retried for idempotent requests and never taken as "this
+        object is forbidden".
+        """
+        body = self.body.strip()
+        return not body or _looks_like_html(body)
 
 
 class BadRequest(APIError):

@@ -81,3 +81,20 @@ async def sc(auto_clock: AutoClock) -> AsyncIterator[object]:
     )
     async with client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL cluster for the whole session (started on first use): a superuser URL."""
+    from tests.pg_server import pg_cluster
+
+    with pg_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_schema_url(pg_url: str) -> str:
+    """A store URL of its own: the session's cluster, a fresh schema per test."""
+    import uuid
+
+    return f"{pg_url}?schema=t_{uuid.uuid4().hex[:12]}"

@@ -195,8 +195,8 @@ class TestWhichFailures:
         [
             BadRequest("bad", status=400, method="GET", url=URL),
             BadRequest("bad", status=422, method="GET", url=URL),
-            Unauthorized("expired", status=401, method="GET", url=URL),
-            Forbidden("no", status=403, method="GET", url=URL),
+            Unauthorized("expired", status=401, method="GET", url=URL, body=b'{"code":401}'),
+            Forbidden("no", status=403, method="GET", url=URL, body=b'{"code":403}'),
             NotFound("gone", status=404, method="GET", url=URL),
             APIError("conflict", status=409, method="GET", url=URL),
         ],
@@ -206,6 +206,22 @@ class TestWhichFailures:
     def test_client_errors_never_retried(self, error: APIError, method: str) -> None:
         """4xx answers will not change on a retry."""
         assert policy().decide(error, method=method, attempt=1, elapsed=0.0) is None
+
+    @pytest.mark.parametrize(
+        "error",
+        [
+            Forbidden("blocked", status=403, method="GET", url=URL, body=b"<HTML><BODY>x"),
+            Forbidden("empty", status=403, method="GET", url=URL, body=b""),
+            Unauthorized("empty", status=401, method="GET", url=URL, body=b""),
+            Unauthorized("blank", status=401, method="GET", url=URL, body=b"\n"),
+        ],
+        ids=["cloudfront-403", "empty-403", "empty-401", "newline-401"],
+    )
+    def test_gateway_refusals_retried_for_get_only(self, error: APIError) -> None:
+        """A gateway's HTML or empty 401/403 is transient: retried for GET, never for POST."""
+        assert error.from_gateway
+        assert 0.25 == policy().decide(error, method="GET", attempt=1, elapsed=0.0)
+        assert policy().decide(error, method="POST", attempt=1, elapsed=0.0) is None
 
     @pytest.mark.parametrize("status", [200, 201, 204])
     def test_decode_error_with_success_retried_for_get(self, status: int) -> None:

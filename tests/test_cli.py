@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -106,15 +107,49 @@ class TestDemo:
     """The demo crawls an in-process fake and reports."""
 
     def test_tiny_demo(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """A tiny world finishes fast, writes JSONL and prints a summary."""
-        out = tmp_path / "demo.jsonl"
-        assert 0 == main(["demo", "--size", "tiny", "--out", str(out)])
+        """A tiny world finishes fast, keeps its store, exports JSONL and prints a summary."""
+        out, store = tmp_path / "demo.jsonl", tmp_path / "demo.sqlite"
+        assert 0 == main(["demo", "--size", "tiny", "--store", str(store), "--out", str(out)])
         err = capsys.readouterr().err
         assert "Done:" in err
         assert "politeness:" in err
+        assert f"store: {store}" in err
         kinds = [orjson.loads(line)["kind"] for line in out.read_bytes().splitlines()]
         assert {"user", "track", "playlist"} == set(kinds)
         assert World.generate(seed=0, size="tiny").n_users >= kinds.count("user")
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+    def test_interrupted_demo_resumes_on_a_new_port(self, tmp_path: Path) -> None:
+        """Ctrl-C, then demo --resume: the new fake has a new port, the crawl completes."""
+        store, out = tmp_path / "d.sqlite", tmp_path / "d.jsonl"
+        argv = [sys.executable, "-m", "soundcloud_async.cli", "demo", "--size", "small",
+                "--rate", "200", "--server-rate", "1000", "--store", str(store)]  # fmt: skip
+        proc = subprocess.Popen(argv, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        assert proc.stderr is not None
+        first_port = ""
+        for line in proc.stderr:
+            if line.startswith("FakeSoundCloud on "):
+                first_port = re.findall(r"127\.0\.0\.1:(\d+)", line)[0]
+            if line.startswith("Demo crawl:"):
+                break
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        err = proc.stderr.read()
+        proc.stderr.close()
+        assert 130 == proc.wait(timeout=30), err
+        assert "run it again with --resume" in err
+        resumed = subprocess.run(
+            [*argv, "--resume", "-q", "--out", str(out)], capture_output=True, text=True,
+            timeout=120,
+        )  # fmt: skip
+        assert 0 == resumed.returncode, resumed.stderr
+        assert first_port
+        assert f":{first_port}" not in resumed.stderr.split("Demo crawl")[0]
+        world = World.generate(seed=0, size="small")
+        users = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+        reached = {u["data"]["urn"] for u in users if u["kind"] == "user"}
+        assert world.default_user_urn in reached
+        assert len(users) == len({u["data"]["urn"] for u in users})
 
 
 class TestGetResolve:
@@ -189,7 +224,7 @@ class TestProgressSummary:
 class TestErrors:
     """User errors get a message and an exit code, never a traceback."""
 
-    def run(self, *argv: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The command in a subprocess without credentials in its environment."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
         return subprocess.run(
@@ -198,6 +233,7 @@ class TestErrors:
             text=True,
             timeout=30,
             env=env,
+            cwd=cwd,
         )
 
     def test_missing_credentials(self) -> None:
@@ -218,7 +254,8 @@ class TestErrors:
     )
     def test_bad_urn_or_url(self, argv: list[str], tmp_path: Path) -> None:
         """A malformed URN or a URL that is not SoundCloud's: exit 2."""
-        done = self.run(*argv, *(["--out", str(tmp_path / "o.jsonl")] if "crawl" in argv else []))
+        done = self.run(*argv, cwd=tmp_path)
+        assert [] == list(tmp_path.iterdir())
         assert 2 == done.returncode
         assert "Traceback" not in done.stderr
         assert "error:" in done.stderr
@@ -234,45 +271,95 @@ class TestErrors:
         assert "cannot reach" in done.stderr
         assert "Traceback" not in done.stderr
 
-    def test_existing_output_needs_resume_or_overwrite(self, tmp_path: Path) -> None:
-        """crawl refuses to overwrite an output file it was not told to."""
-        out = tmp_path / "o.jsonl"
-        out.write_text("keep me\n")
+    @pytest.mark.parametrize(
+        ("extra", "words"),
+        [
+            (["--checkpoint", "x.json"], "--checkpoint is gone"),
+            (["--checkpoint-interval", "5"], "--checkpoint-interval is gone"),
+            (["--format", "sqlite"], "--format is gone"),
+            (["--out", "o.sqlite"], "is its --store now"),
+            (["--out", "o.parquet"], "cannot tell the export format"),
+            (["--out", "nodir/o.jsonl"], "no directory"),
+        ],
+    )
+    def test_retired_and_bad_output_options(
+        self, extra: list[str], words: str, tmp_path: Path
+    ) -> None:
+        """Options of the checkpoint era, and an --out that cannot be written: exit 2."""
         done = self.run(
-            "crawl", "--seed-user", "soundcloud:users:1", "--access-token", "t", "--out", str(out)
-        )
-        assert 2 == done.returncode
-        assert "keep me\n" == out.read_text()
+            "crawl", "--seed-user", "soundcloud:users:1", "--access-token", "t",
+            "--store", str(tmp_path / "s.sqlite"), *extra, cwd=tmp_path,
+        )  # fmt: skip
+        assert 2 == done.returncode, done.stderr
+        assert words in done.stderr
+        assert "Traceback" not in done.stderr
+        assert [] == [p.name for p in tmp_path.iterdir()], "nothing is written"
+
+    @pytest.mark.parametrize(
+        ("content", "words"),
+        [
+            ('{"format": "soundcloud_async.crawl/1", "visited": []}', "JSON checkpoint"),
+            ("not a database at all", "not a crawl store"),
+        ],
+    )
+    def test_a_store_that_is_not_one(self, content: str, words: str, tmp_path: Path) -> None:
+        """An old checkpoint file or any other file as --store: exit 2, the file untouched."""
+        path = tmp_path / "s.sqlite"
+        path.write_text(content)
+        for argv in (
+            ["crawl", "--seed-user", "soundcloud:users:1", "--access-token", "t"],
+            ["status"],
+            ["export"],
+        ):
+            store = ["--store", str(path)] if argv[0] == "crawl" else [str(path)]
+            done = self.run(*argv, *store)
+            assert 2 == done.returncode, done.stderr
+            assert words in done.stderr
+            assert "Traceback" not in done.stderr
+        assert content == path.read_text()
+
+    def test_status_and_export_need_a_store(self, tmp_path: Path) -> None:
+        """A missing store: exit 2, and nothing is created."""
+        for argv in (["status", str(tmp_path / "x.sqlite")], ["export", str(tmp_path / "x.db")]):
+            done = self.run(*argv)
+            assert 2 == done.returncode
+            assert "no crawl store at" in done.stderr
+        assert [] == list(tmp_path.iterdir())
 
 
-def crawl_argv(server: Server, out: Path, *extra: str) -> list[str]:
+def crawl_argv(server: Server, store: Path, *extra: str) -> list[str]:
     """A depth-1 crawl of the server's test user, slowed to last a few seconds."""
     world = World.generate(seed=SEED, size=SIZE)
     return [
         sys.executable, "-m", "soundcloud_async.cli", "crawl",
         "--base-url", server.url, "--access-token", server.token,
         "--seed-user", world.default_user_urn, "--depth", "1",
-        "--rate", "80", "--concurrency", "8", "--out", str(out),
-        "--checkpoint-interval", "0.2", *extra,
+        "--rate", "80", "--concurrency", "8", "--store", str(store), *extra,
     ]  # fmt: skip
 
 
+def lines(path: Path) -> list[bytes]:
+    """A JSONL export's lines, sorted."""
+    return sorted(path.read_bytes().splitlines())
+
+
 class TestInterruptedCrawl:
-    """A crawl sent SIGINT at a random point and resumed equals an uninterrupted one."""
+    """A crawl sent SIGINT at a random point and started again equals an uninterrupted one."""
 
     @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
-    def test_sigint_then_resume(self, server: Server, tmp_path: Path) -> None:
-        """Exit 130 with a checkpoint, then --resume completes the same lines."""
+    def test_sigint_then_the_same_command(self, server: Server, tmp_path: Path) -> None:
+        """Exit 130 with every page kept; the same command again completes the same set."""
         rng = random.Random(20250601)
         whole = tmp_path / "whole.jsonl"
         done = subprocess.run(
-            crawl_argv(server, whole, "-q"), capture_output=True, text=True, timeout=60
-        )
+            crawl_argv(server, tmp_path / "whole.sqlite", "-q", "--out", str(whole)),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
         assert 0 == done.returncode, done.stderr
 
-        pieces = tmp_path / "pieces.jsonl"
+        store, pieces = tmp_path / "pieces.sqlite", tmp_path / "pieces.jsonl"
         proc = subprocess.Popen(
-            crawl_argv(server, pieces), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+            crawl_argv(server, store), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
         )
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith("Crawling:")
@@ -283,30 +370,54 @@ class TestInterruptedCrawl:
         assert 130 == proc.wait(timeout=30), err
         assert "Interrupted:" in err
         assert "Traceback" not in err
-        partial = pieces.read_bytes().splitlines()
-        assert 0 < len(partial) < len(whole.read_bytes().splitlines())
+        status = subprocess.run(
+            [sys.executable, "-m", "soundcloud_async.cli", "status", str(store), "--json"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert 0 == status.returncode, status.stderr
+        partial = orjson.loads(status.stdout)
+        assert not partial["done"]
+        assert 0 < sum(partial["objects"].values()) < len(lines(whole))
 
-        resumed = subprocess.run(
-            crawl_argv(server, pieces, "--resume", "-q"), capture_output=True, text=True, timeout=60
-        )
-        assert 0 == resumed.returncode, resumed.stderr
-        assert "(resuming)" in resumed.stderr
-        assert sorted(whole.read_bytes().splitlines()) == sorted(pieces.read_bytes().splitlines())
+        again = subprocess.run(
+            crawl_argv(server, store, "-q", "--out", str(pieces)),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert 0 == again.returncode, again.stderr
+        assert lines(whole) == lines(pieces)
 
-    def test_sqlite_output(self, server: Server, tmp_path: Path) -> None:
-        """--out x.sqlite writes a table per kind."""
-        out = tmp_path / "o.sqlite"
-        argv = crawl_argv(server, out, "-q")
+    def test_status_export_and_another_crawl(self, server: Server, tmp_path: Path) -> None:
+        """status and export read the store; a different crawl on it is refused (exit 2)."""
+        store = tmp_path / "s.sqlite"
+        argv = crawl_argv(server, store, "-q")
         argv[argv.index("--depth") + 1] = "0"
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert 0 == done.returncode, done.stderr
-        import sqlite3
+        cli = [sys.executable, "-m", "soundcloud_async.cli"]
+        status = subprocess.run([*cli, "status", str(store)], capture_output=True, text=True)
+        assert 0 == status.returncode, status.stderr
+        assert "state: done" in status.stdout
+        assert "1 users" in status.stdout
+        csv_out = tmp_path / "users.csv"
+        exported = subprocess.run(
+            [*cli, "export", str(store), "--kind", "user", "--out", str(csv_out)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert 0 == exported.returncode, exported.stderr
+        header, row = csv_out.read_text().splitlines()
+        assert header.startswith("kind,urn,")
+        assert row.startswith("user,soundcloud:users:")
+        argv[argv.index("--depth") + 1] = "1"
+        other = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert 2 == other.returncode
+        assert "holds a different crawl" in other.stderr
+        fresh = subprocess.run([*argv, "--overwrite"], capture_output=True, text=True, timeout=60)
+        assert 0 == fresh.returncode, fresh.stderr
 
-        db = sqlite3.connect(out)
-        try:
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            users = db.execute("SELECT count(*) FROM user").fetchone()[0]
-        finally:
-            db.close()
-        assert {"user", "track", "playlist"} == tables
-        assert 1 == users
+    def test_a_seed_that_does_not_exist(self, server: Server, tmp_path: Path) -> None:
+        """A seed user the API does not know: exit 2, said plainly."""
+        argv = crawl_argv(server, tmp_path / "s.sqlite", "-q")
+        argv[argv.index("--seed-user") + 1] = "soundcloud:users:999999999"
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        assert 2 == done.returncode
+        assert "does not exist" in done.stderr

@@ -334,11 +334,29 @@ class TestDecoding:
     ) -> None:
         """Plain-text, HTML and empty error bodies map to the status's exception."""
         mocked.get(TRACK_URL, status=status, body=body)
-        async with make_client(auto_clock) as sc:
+        async with make_client(auto_clock, retry=RetryPolicy.never()) as sc:
             with pytest.raises(exc_type) as info:
                 await sc._transport.request("GET", TRACK_URL)
         assert str(info.value)
         assert "secret-token-value" not in str(info.value) + repr(info.value)
+
+    @pytest.mark.parametrize(
+        ("status", "body"),
+        [
+            (403, "<html><head><title>ERROR: The request could not be satisfied</title>"),
+            (401, ""),
+            (403, ""),
+        ],
+    )
+    async def test_gateway_refusal_is_retried(
+        self, status: int, body: str, mocked: aioresponses, auto_clock: AutoClock
+    ) -> None:
+        """A CloudFront page or an empty 401/403 is a transient refusal: the GET is retried."""
+        mocked.get(TRACK_URL, status=status, body=body)
+        mocked.get(TRACK_URL, status=200, payload={"urn": "soundcloud:tracks:1"})
+        async with make_client(auto_clock) as sc:
+            response = await sc._transport.request("GET", TRACK_URL)
+        assert {"urn": "soundcloud:tracks:1"} == response.data
 
 
 class TestAuthorization:
@@ -380,8 +398,8 @@ class TestAuthorization:
                 return True
 
         auth = Rotating()
-        mocked.get(TRACK_URL, status=401, body="")
-        mocked.get(TRACK_URL, status=401, body="")
+        mocked.get(TRACK_URL, status=401, payload={"code": 401, "message": "invalid_token"})
+        mocked.get(TRACK_URL, status=401, payload={"code": 401, "message": "invalid_token"})
         options = {"rate_limiter": Unlimited(), "clock": auto_clock, "sleep": auto_clock.sleep}
         async with SoundCloud(auth=auth, **options) as sc:  # type: ignore[arg-type]
             with pytest.raises(Unauthorized):

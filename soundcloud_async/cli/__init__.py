@@ -1,4 +1,4 @@
-"""The ``soundcloud-async`` command: crawl, get, resolve, a fake server and a demo.
+"""The ``soundcloud-async`` command: crawl, status, export, get, resolve, a fake server, a demo.
 
 Built on stdlib :mod:`argparse`: a few subcommands with plain options need nothing more,
 and the library keeps its dependency list short. Each subcommand is a module here
@@ -8,7 +8,8 @@ the client factory and the one place an exception becomes a message and an exit 
 
 Exit codes: 0 done; 1 the API or the network failed (a message, never a traceback);
 2 a usage error (bad option, bad URN or URL, missing credentials, output in the way);
-130 interrupted (Ctrl-C or SIGTERM; a crawl saves its checkpoint first).
+3 a crawl ended but some objects could not be fetched (``status`` lists them);
+130 interrupted (Ctrl-C or SIGTERM; every page a crawl delivered is already in its store).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 SUBCOMMANDS: dict[str, str] = {
     "demo": "_demo",
     "crawl": "_crawl",
+    "status": "_status",
+    "export": "_export",
     "get": "_get",
     "resolve": "_resolve",
     "fake-server": "_fake_server",

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import anyio
 
 from soundcloud_async._client import SoundCloud
-from soundcloud_async._errors import InvalidArgument, SoundCloudError, redact_url
+from soundcloud_async._errors import InvalidArgument, NotFound, SoundCloudError, redact_url
 from soundcloud_async._ratelimit import RateLimiter
 from soundcloud_async._ratelimit_redis import RateLimiterUnavailable
 from soundcloud_async._urn import URN
@@ -29,13 +29,33 @@ from soundcloud_async.cli._common import (
     positive_int,
 )
 from soundcloud_async.cli._progress import Progress
-from soundcloud_async.crawl import Crawler, FollowGraph, JSONLSink, Sink, SQLiteSink
+from soundcloud_async.crawl import (
+    Crawler,
+    CrawlStore,
+    CrawlStoreError,
+    FollowGraph,
+    StoreMismatch,
+    export,
+    open_store,
+)
+from soundcloud_async.crawl._export import format_for
 
-__all__ = ["add_parser", "check_output", "crawl", "crawl_options", "redis_url", "run"]
+__all__ = ["add_parser", "check_paths", "crawl", "crawl_options", "redis_url", "run"]
+
+EXIT_INCOMPLETE = 3
+
+_LEGACY = {
+    "checkpoint": "--checkpoint is gone: the crawl's progress lives in its store (--store), "
+    "saved with every page; run the same command again to continue",
+    "checkpoint_interval": "--checkpoint-interval is gone: every page is committed to the "
+    "store as it arrives",
+    "format": "--format is gone: the crawl's results live in its store (--store); --out "
+    "FILE.jsonl or FILE.csv exports them when the crawl ends",
+}
 
 
 def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
-    """The options of a crawl: depth, concurrency, output, checkpoint, progress."""
+    """The options of a crawl: depth, direction, store, export, concurrency, progress."""
     p = argparse.ArgumentParser(add_help=False)
     g = p.add_argument_group("crawl")
     g.add_argument(
@@ -45,38 +65,65 @@ def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
         help="follow hops from the seed user (default: %(default)s)",
     )
     g.add_argument(
+        "--direction",
+        choices=("followings", "followers", "both"),
+        default="followings",
+        help="hop to whom a user follows, who follows them, or both (default: %(default)s)",
+    )
+    g.add_argument(
         "--concurrency",
         type=positive_int,
         default=16 if demo else 8,
-        help="requests in flight at once (default: %(default)s)",
+        help="requests in flight at once in this process (default: %(default)s)",
+    )
+    g.add_argument(
+        "--store",
+        default="soundcloud-demo.sqlite" if demo else "crawl.sqlite",
+        help="where the crawl's state and results live: a SQLite file, or "
+        "postgresql://user@host/db for many workers (default: %(default)s)",
     )
     g.add_argument(
         "--out",
-        default="soundcloud-demo.jsonl" if demo else "crawl.jsonl",
-        help="output file, .jsonl or .sqlite/.db (default: %(default)s)",
-    )
-    g.add_argument(
-        "--format",
-        choices=("jsonl", "sqlite"),
         default=None,
-        help="output format (default: by --out's extension)",
+        help="when the crawl ends, export its results to this .jsonl or .csv file",
     )
     g.add_argument(
-        "--checkpoint", default=None, help="checkpoint file (default: OUT.checkpoint.json)"
+        "--resume",
+        action="store_true",
+        help="continue the crawl the store holds"
+        + (
+            " (without it the demo starts afresh)"
+            if demo
+            else " (always done; kept for old scripts)"
+        ),
     )
     g.add_argument(
-        "--resume", action="store_true", help="continue from the checkpoint if there is one"
-    )
-    g.add_argument(
-        "--checkpoint-interval",
+        "--lease",
         type=positive_float,
-        default=5.0,
-        help="seconds between checkpoints (default: %(default)s)",
+        default=30.0,
+        help="seconds a worker holds a job without a sign of life before another may take "
+        "it over (default: %(default)s)",
+    )
+    g.add_argument(
+        "--job-attempts",
+        type=positive_int,
+        default=5,
+        help="times a job that cannot go on is tried before it is recorded as failed "
+        "(default: %(default)s)",
+    )
+    g.add_argument(
+        "--retry-delay",
+        type=positive_float,
+        default=30.0,
+        help="seconds before a set-aside job is first tried again; tripled each time "
+        "(default: %(default)s)",
     )
     g.add_argument(
         "--playlist-tracks", action="store_true", help="include each playlist's track list"
     )
     g.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    for name in ("--checkpoint", "--checkpoint-interval", "--format"):
+        g.add_argument(name, default=None, help=argparse.SUPPRESS)
     return p
 
 
@@ -86,15 +133,21 @@ def add_parser(subparsers: Subparsers, common: Common) -> argparse.ArgumentParse
         "crawl",
         parents=[common.connection, crawl_options(demo=False)],
         help="crawl the follow graph from a user: users, tracks, playlists",
-        description="Breadth-first over the follow graph from --seed-user to --depth, "
-        "writing every reached user and their tracks and playlists to --out. "
-        "Ctrl-C stops cleanly and saves the checkpoint; --resume continues.",
+        description="Breadth-first over the follow graph from --seed-user to --depth: "
+        "every reached user and their tracks and playlists, kept in --store (a SQLite "
+        "file, or PostgreSQL). Every page is committed as it arrives: Ctrl-C, a crash or "
+        "a kill loses nothing, and running the same command again continues the crawl. "
+        "The same command on other processes or machines with one PostgreSQL --store "
+        "works on the same crawl. Exit status 3: the crawl ended, but some objects could "
+        "not be fetched (see `soundcloud-async status STORE`).",
     )
     crawl_parser.add_argument(
         "--seed-user", required=True, help="URN, id or soundcloud.com URL of the seed user"
     )
     crawl_parser.add_argument(
-        "--overwrite", action="store_true", help="replace --out if it exists (without --resume)"
+        "--overwrite",
+        action="store_true",
+        help="start afresh even if --store holds a crawl (its contents are dropped)",
     )
     crawl_parser.add_argument(
         "--redis-url",
@@ -124,24 +177,30 @@ def redis_url(text: str) -> str:
 
 async def run(args: argparse.Namespace) -> int:
     """Crawl from ``--seed-user``."""
-    check_output(args, demo=False)
-    limiter = None
-    if args.redis_url:
-        limiter = _redis_limiter(args)
-    sc = client(args, limiter)
+    check_paths(args)
+    if not _is_web_url(args.seed_user):
+        URN.parse(args.seed_user, "users")  # a bad seed is refused before anything is made
+    store = await open_checked_store(args.store)
     try:
-        async with sc:
-            seed = await _seed_urn(sc, args.seed_user)
-            return await crawl(sc, args, seed, title="Crawling")
-    except RateLimiterUnavailable as exc:
-        # The library's hint (on_unavailable='local') names a Python argument, not an option.
-        raise Failure(
-            f"cannot reach Redis at {redact_url(args.redis_url)} ({exc.__cause__ or exc}): "
-            "start it, or crawl without --redis-url"
-        ) from exc
+        limiter = None
+        if args.redis_url:
+            limiter = _redis_limiter(args)
+        sc = client(args, limiter)
+        try:
+            async with sc:
+                seed = await _seed_urn(sc, args.seed_user)
+                return await crawl(sc, args, seed, store, title="Crawling")
+        except RateLimiterUnavailable as exc:
+            # The library's hint (on_unavailable='local') names a Python argument, not an option.
+            raise Failure(
+                f"cannot reach Redis at {redact_url(args.redis_url)} ({exc.__cause__ or exc}): "
+                "start it, or crawl without --redis-url"
+            ) from exc
+        finally:
+            if limiter is not None and hasattr(limiter, "aclose"):
+                await limiter.aclose()
     finally:
-        if limiter is not None and hasattr(limiter, "aclose"):
-            await limiter.aclose()
+        await store.close()
 
 
 def _redis_limiter(args: argparse.Namespace) -> RateLimiter:
@@ -158,8 +217,12 @@ def _redis_limiter(args: argparse.Namespace) -> RateLimiter:
         raise UsageError(f"--redis-url: {exc}") from exc
 
 
+def _is_web_url(text: str) -> bool:
+    return "soundcloud.com" in text and "api.soundcloud.com" not in text
+
+
 async def _seed_urn(sc: SoundCloud, text: str) -> str:
-    if "soundcloud.com" in text and "api.soundcloud.com" not in text:
+    if _is_web_url(text):
         urn = await sc.resolve(text, urn_only=True)
         if urn.kind != "users":
             raise InvalidArgument(f"{redact_url(text)!r} is a {urn.kind[:-1]}, not a user")
@@ -167,80 +230,124 @@ async def _seed_urn(sc: SoundCloud, text: str) -> str:
     return str(URN.parse(text, "users"))
 
 
-# -- the runner crawl and demo share ----------------------------------------------------
+# -- what crawl and demo share ----------------------------------------------------------
 
 
-def _sink(args: argparse.Namespace) -> tuple[Sink, str]:
-    fmt = args.format
-    if fmt is None:
-        suffix = Path(args.out).suffix.lower()
-        if suffix in (".jsonl", ".ndjson", ".json"):
-            fmt = "jsonl"
-        elif suffix in (".sqlite", ".sqlite3", ".db"):
-            fmt = "sqlite"
-        else:
-            raise UsageError(
-                f"cannot tell the format of {args.out!r}: name it .jsonl or .sqlite, "
-                "or pass --format"
-            )
-    return (JSONLSink(args.out) if fmt == "jsonl" else SQLiteSink(args.out)), fmt
-
-
-def _checkpoint_path(args: argparse.Namespace) -> str:
-    return args.checkpoint or f"{args.out}.checkpoint.json"
-
-
-def check_output(args: argparse.Namespace, *, demo: bool) -> None:
-    """Before any I/O: the output format is known, and nothing is overwritten unasked.
+def check_paths(args: argparse.Namespace) -> None:
+    """Before any request: retired options, and an export path that can be written.
 
     Raises:
-        UsageError: an unknown format, or an output file in the way.
+        UsageError: a retired option, or an --out that cannot be written.
     """
-    _sink(args)
-    checkpoint = _checkpoint_path(args)
-    args.resumable = bool(args.resume and Path(checkpoint).exists())
-    if args.resume and not args.resumable:
-        print(f"no checkpoint at {checkpoint}: starting afresh", file=sys.stderr)
-    if not demo and not args.resume and not args.overwrite and Path(args.out).exists():
-        raise UsageError(f"{args.out} exists: pass --resume to continue its crawl, or --overwrite")
+    for name, message in _LEGACY.items():
+        if getattr(args, name, None) is not None:
+            raise UsageError(message)
+    out = args.out
+    if out is None:
+        return
+    if Path(out).suffix.lower() in (".sqlite", ".sqlite3", ".db"):
+        raise UsageError(
+            f"--out {out}: the crawl's SQLite file is its --store now; --out exports the "
+            "results at the end as .jsonl or .csv"
+        )
+    try:
+        format_for(out)
+    except InvalidArgument as exc:
+        raise UsageError(str(exc)) from None
+    target = Path(out)
+    if target.is_dir():
+        raise UsageError(f"--out {out} is a directory; name a file")
+    parent = target.parent
+    if not parent.is_dir():
+        raise UsageError(f"--out {out}: no directory {parent}")
+    if not os.access(parent, os.W_OK | os.X_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    ):
+        raise UsageError(f"--out {out}: not writable")
 
 
-async def crawl(sc: SoundCloud, args: argparse.Namespace, seed: str, *, title: str) -> int:
+async def open_checked_store(location: str, *, create: bool = True) -> CrawlStore:
+    """A crawl store, connected (created if new and ``create``) before any request.
+
+    Raises:
+        UsageError: it cannot be opened, or holds something else (exit status 2); a
+            store failing later, while the crawl runs, is a failure (exit status 1).
+    """
+    try:
+        store = open_store(location)
+        await store.connect(create=create)
+    except CrawlStoreError as exc:
+        raise UsageError(str(exc)) from None
+    return store
+
+
+async def crawl(
+    sc: SoundCloud,
+    args: argparse.Namespace,
+    seed: str,
+    store: CrawlStore,
+    *,
+    title: str,
+    overwrite: bool | None = None,
+) -> int:
     """Run a FollowGraph crawl with progress, Ctrl-C handling and a summary; the exit code."""
-    sink, _ = _sink(args)
-    checkpoint = _checkpoint_path(args)
-    resumable = args.resumable
+    try:
+        await sc.users.get(seed)
+    except NotFound:
+        raise UsageError(f"the seed user {seed} does not exist (404)") from None
     crawler = Crawler(
         sc,
-        FollowGraph(seed, depth=args.depth, playlist_tracks=args.playlist_tracks),
-        sinks=[sink],
-        checkpoint=checkpoint,
-        resume=resumable,
+        FollowGraph(
+            seed,
+            depth=args.depth,
+            direction=args.direction,
+            playlist_tracks=args.playlist_tracks,
+        ),
+        store=store,
+        overwrite=args.overwrite if overwrite is None else overwrite,
         concurrency=args.concurrency,
-        checkpoint_interval=args.checkpoint_interval,
+        lease=args.lease,
+        max_attempts=args.job_attempts,
+        retry_delay=args.retry_delay,
     )
     progress = Progress(sc, crawler, sys.stderr)
     print(
-        f"{title}: {seed}, depth {args.depth}, concurrency {args.concurrency}"
-        f"{' (resuming)' if resumable else ''}",
+        f"{title}: {seed}, depth {args.depth}, concurrency {args.concurrency}, "
+        f"store {store.location}",
         file=sys.stderr,
         flush=True,
     )
     interrupted = False
     try:
         interrupted = await _run_with_signals(crawler, progress, quiet=args.quiet)
+    except StoreMismatch as exc:
+        raise UsageError(str(exc)) from None
     finally:
         progress.finish()
-    outcome = "Interrupted" if interrupted else "Done"
-
-    print(progress.summary(outcome=outcome, out=args.out, checkpoint=checkpoint), file=sys.stderr)
+    status = await store.status(problems=10)
     if interrupted:
+        print(progress.summary(outcome="Interrupted", status=status), file=sys.stderr)
+        if overwrite:  # the demo: a plain run starts afresh
+            again = "it again with --resume"
+        elif args.overwrite:
+            again = "the same command again without --overwrite"
+        else:
+            again = "the same command again"
         print(
-            "checkpoint saved; run the same command with --resume to continue",
+            f"every page so far is saved in {store.location}; run {again} to continue",
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
-    return EXIT_OK
+    exported = None
+    if args.out is not None:
+        exported = await export(store, args.out)
+    incomplete = status.not_fetched > 0 or bool(status.invalid)
+    outcome = "Done, with objects not fetched" if incomplete else "Done"
+    print(
+        progress.summary(outcome=outcome, status=status, out=args.out, exported=exported),
+        file=sys.stderr,
+    )
+    return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
 async def _run_with_signals(crawler: Crawler, progress: Progress, *, quiet: bool) -> bool:

@@ -9,7 +9,7 @@ from typing import get_args
 from soundcloud_async._client import SoundCloud
 from soundcloud_async._ratelimit import TokenBucket
 from soundcloud_async.cli._common import Common, Subparsers, UsageError, positive_float
-from soundcloud_async.cli._crawl import check_output, crawl, crawl_options
+from soundcloud_async.cli._crawl import check_paths, crawl, crawl_options, open_checked_store
 from soundcloud_async.testing import FakeSoundCloud
 from soundcloud_async.testing.__main__ import parse_fault
 from soundcloud_async.testing._world import WorldSize
@@ -58,7 +58,7 @@ def add_parser(subparsers: Subparsers, common: Common) -> argparse.ArgumentParse
 
 async def run(args: argparse.Namespace) -> int:
     """Serve a fake in-process and crawl it from its test user."""
-    check_output(args, demo=True)
+    check_paths(args)
     faults = dict(args.fault) if args.fault is not None else {"server_error": 0.02, "reset": 0.01}
     try:
         fake = FakeSoundCloud(
@@ -79,9 +79,22 @@ async def run(args: argparse.Namespace) -> int:
             + (", ".join(f"{k}={v:g}" for k, v in faults.items()) or "none"),
             file=sys.stderr,
         )
-        async with SoundCloud(
-            fake.issue_token(),
-            base_url=fake.base_url,
-            rate_limiter=TokenBucket(args.rate, args.burst, adaptive=True),
-        ) as sc:
-            return await crawl(sc, args, world.default_user_urn, title="Demo crawl")
+        store = await open_checked_store(args.store)
+        try:
+            async with SoundCloud(
+                fake.issue_token(),
+                base_url=fake.base_url,
+                rate_limiter=TokenBucket(args.rate, args.burst, adaptive=True),
+            ) as sc:
+                # A new run of the demo starts afresh; --resume continues the last one (the
+                # store keeps positions relative to the API, so the new port is no matter).
+                return await crawl(
+                    sc,
+                    args,
+                    world.default_user_urn,
+                    store,
+                    title="Demo crawl",
+                    overwrite=not args.resume,
+                )
+        finally:
+            await store.close()

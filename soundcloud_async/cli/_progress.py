@@ -18,7 +18,7 @@ from soundcloud_async._errors import (
     TransportError,
 )
 from soundcloud_async._events import RetryScheduled
-from soundcloud_async.crawl import Crawler
+from soundcloud_async.crawl import Crawler, StoreStatus
 
 __all__ = ["Progress"]
 
@@ -126,15 +126,23 @@ class Progress:
             self.stream.flush()
             self._drawn = False
 
-    def summary(self, *, outcome: str, out: str, checkpoint: str | None) -> str:
-        """The closing report."""
+    def summary(
+        self,
+        *,
+        outcome: str,
+        status: StoreStatus,
+        out: str | None = None,
+        exported: int | None = None,
+    ) -> str:
+        """The closing report: what the crawl holds, how polite it was, what is missing."""
         p, s = self.crawler.progress, self.sc.stats
         elapsed = max(self.clock() - self.started, 1e-9)
         reasons = ", ".join(f"{k} x{n}" for k, n in self.retry_reasons.most_common())
+        jobs = status.jobs
         lines = [
             f"{outcome}: {self._objects()} in {elapsed:.1f} s",
             f"  {p.pages:,} pages, {s.requests:,} requests ({s.requests / elapsed:.1f} req/s),"
-            f" {p.visited:,} users visited, {p.skipped} jobs skipped (404/403)",
+            f" {p.visited:,} users visited",
             f"  politeness: {s.rate_limited} rate-limit answers (429) absorbed,"
             f" {s.retries} retries{f' ({reasons})' if reasons else ''}",
             # Summed over requests that wait side by side, so the total can exceed the
@@ -142,8 +150,34 @@ class Progress:
             f"  waiting: {s.waited / max(s.requests, 1):.2f} s per request on average, for the"
             f" rate limiter or a retry ({s.waited:.1f} s summed over {s.requests:,} requests"
             " that wait side by side)",
-            f"  output: {out}",
         ]
-        if checkpoint is not None:
-            lines.append(f"  checkpoint: {checkpoint}")
+        left = sum(jobs.get(k, 0) for k in ("pending", "running", "set_aside"))
+        if left:
+            lines.append(
+                f"  to do: {jobs.get('pending', 0):,} jobs pending, "
+                f"{jobs.get('running', 0):,} running, {jobs.get('set_aside', 0):,} set aside"
+            )
+        missing = [
+            f"{jobs[k]:,} {label}"
+            for k, label in (
+                ("failed", "failed after every retry"),
+                ("forbidden", "forbidden (403)"),
+                ("gone", "gone (404)"),
+            )
+            if jobs.get(k)
+        ]
+        missing += [f"{n:,} {kind} item(s) without a URN" for kind, n in status.invalid.items()]
+        if missing:
+            lines.append("  not fetched: " + ", ".join(missing))
+            for problem in status.problems:
+                if problem.state == "set_aside":
+                    continue
+                lines.append(
+                    f"    {problem.state}: {problem.kind} {problem.urn}: {problem.error or ''}"
+                )
+        elif jobs.get("set_aside"):
+            lines.append(f"  set aside (to be retried): {jobs['set_aside']:,} jobs")
+        lines.append(f"  store: {status.location}")
+        if out is not None and exported is not None:
+            lines.append(f"  exported {exported:,} objects to {out}")
         return "\n".join(lines)

@@ -1,35 +1,49 @@
-"""The crawl engine: many collections at once, under one budget, resumable.
+"""The crawl engine: many collections at once, under one budget, on a crawl store.
 
-A :class:`Crawler` runs *jobs* (:class:`Job`: a kind, a URN and a depth) from a frontier
-with ``concurrency`` workers on an anyio task group. Each worker opens the job's
-paginator (or fetches its one object) and passes every page, whole, through a bounded
-channel to the *delivery* side, which writes the items to the sinks, hands them to the
-consumer (``async for kind, obj in crawler``), dedupes nodes by URN (the visited set) and
-asks the :class:`Strategy` which jobs each new object adds to the frontier.
+A :class:`Crawler` runs *jobs* (a kind, a URN, a depth) that it claims from a
+:class:`~soundcloud_async.crawl.CrawlStore`, with ``concurrency`` workers on an anyio task
+group. Each worker opens the job's paginator from the job's committed position (or
+fetches its one object) and passes every page, whole, through a bounded channel to the
+*delivery* side, which commits it::
 
-Why resume is exact: positions advance only on the delivery side, one item at a time,
-in synchronous code. A job's position is the paginator :class:`Checkpoint` *of the
-items delivered so far* (``Checkpoint(page_url, skip + i)`` inside a page, the page's
-``next_href`` after it), not of what the worker has fetched ahead. A snapshot reads the
-sinks' positions, every started job's position, the frontier and the visited set in
-one synchronous step, so they describe the same instant; pages fetched but not yet
-delivered are simply fetched again after a resume. Requests all go through the client,
-so its rate limiter (the shared budget) and retry policy apply to the whole crawl.
+    store.claim ──> workers (paginators, through the client: one budget, retries)
+                        │ pages
+                        ▼
+                    delivery ──> ONE transaction per page (or per group of pages):
+                                 new objects + the jobs their new nodes add
+                                 + the job's new position + tallies
 
-Memory is bounded by the frontier and the visited set plus at most
-``concurrency + buffer`` pages in flight: results are never accumulated.
+Why nothing is lost and nothing is stored twice: a page's objects and the job's position
+after it are committed together, so a worker killed at any instant leaves either both or
+neither; whoever continues the job (this process after a restart, or another worker once
+the lease runs out) starts from the committed position. Objects are inserted once per URN
+and a graph node is expanded only by the transaction that inserted it. Saving progress
+costs O(page), never O(crawl), and memory depends on ``concurrency`` and the page size,
+not on how much the crawl has seen: the frontier and the visited set live in the store.
+
+A job that cannot go on (a pagination loop, a page that will not decode, retries
+exhausted, a gateway's refusal) is *set aside* with its error and position, retried later
+with backoff (``max_attempts`` times in all), and reported; every other job continues. A
+real 404 or 403 from SoundCloud is recorded as ``gone`` or ``forbidden``. Only what no
+job can get past stops the crawl: refused credentials, a closed client, the store failing.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
+import re
+import socket
+import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import anyio.abc
@@ -37,254 +51,213 @@ import attrs
 import orjson
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from soundcloud_async._errors import Forbidden, InvalidArgument, NotFound, SoundCloudError
-from soundcloud_async._pagination import Checkpoint, Paginator
-from soundcloud_async._urn import to_urn
-from soundcloud_async.crawl._sinks import Sink, object_urn
-from soundcloud_async.crawl._state import CrawlState, Job, Running, read_checkpoint, write_atomic
+from soundcloud_async._converters import unstructure
+from soundcloud_async._errors import InvalidArgument, SoundCloudError
+from soundcloud_async._pagination import Checkpoint
+from soundcloud_async.crawl import _decisions as decide
+from soundcloud_async.crawl._store import (
+    Claim,
+    Committed,
+    CrawlStore,
+    Delivery,
+    StoredItem,
+    StoreStatus,
+    WorkerInfo,
+    open_store,
+)
+from soundcloud_async.crawl._strategy import JobKind, Strategy, object_urn
+from soundcloud_async.models.common import Model
 
 if TYPE_CHECKING:
     from soundcloud_async._client import SoundCloud
 
-__all__ = ["CrawlProgress", "Crawler", "FollowGraph", "JobKind", "Strategy"]
+__all__ = ["CrawlProgress", "Crawler", "to_json_text"]
 
 logger = logging.getLogger("soundcloud_async.crawl")
 
-_DONE = Checkpoint(None)
-
-
-@attrs.frozen
-class JobKind:
-    """How to run jobs of one kind.
-
-    Exactly one of ``paginate`` (a collection: return its paginator, resuming from the
-    checkpoint when one is given) and ``fetch`` (one object) is set.
-
-    Args:
-        name: the job kind (``"tracks"``).
-        emits: the kind of object its items are (``"track"``): the sinks' table/kind.
-        paginate: ``(client, urn, resume_from) -> Paginator``.
-        fetch: ``async (client, urn) -> object``.
-        level_ordered: run these jobs depth by depth (no job of this kind at depth
-            ``d + 1`` starts while one at depth ``d`` runs). Set it on the kind that
-            discovers the next level of a breadth-first crawl.
-    """
-
-    name: str
-    emits: str
-    paginate: Callable[[SoundCloud, str, Checkpoint | None], Paginator[Any]] | None = None
-    fetch: Callable[[SoundCloud, str], Awaitable[Any]] | None = None
-    level_ordered: bool = False
-
-    def __attrs_post_init__(self) -> None:
-        if (self.paginate is None) == (self.fetch is None):
-            raise InvalidArgument(f"job kind {self.name!r} needs exactly one of paginate, fetch")
-
-
-class Strategy(Protocol):
-    """What to crawl: the job kinds, the seeds, and the jobs each new object adds."""
-
-    @property
-    def job_kinds(self) -> Mapping[str, JobKind]:
-        """Job kinds by name."""
-        ...
-
-    @property
-    def dedupe(self) -> frozenset[str]:
-        """Object kinds that are graph nodes: delivered and expanded once per URN."""
-        ...
-
-    def describe(self) -> dict[str, Any]:
-        """JSON-ready parameters; a checkpoint resumes only the crawl it describes."""
-        ...
-
-    def seeds(self) -> Iterable[Job]:
-        """The first jobs of a fresh crawl."""
-        ...
-
-    def expand(self, job: Job, kind: str, obj: Any) -> Iterable[Job]:
-        """New jobs for ``obj`` (of ``kind``), delivered by ``job``."""
-        ...
-
-
-class FollowGraph:
-    """Breadth-first over the follow graph from ``seed`` to ``depth``, with every reached
-    user's tracks and playlists.
-
-    Depth 0 is the seed alone; depth ``n`` adds the users ``n`` follow-hops away. Each
-    reached user is delivered once (``"user"``), with all of their tracks
-    (``"track"``, every access level the token may see) and playlists (``"playlist"``).
-
-    Args:
-        seed: the seed user's URN (or id, or API URL).
-        depth: follow hops from the seed, ``>= 0``.
-        tracks: crawl each user's tracks.
-        playlists: crawl each user's playlists.
-        playlist_tracks: include each playlist's track list (bigger pages).
-        page_size: items per page, 1..200.
-    """
-
-    dedupe = frozenset({"user"})
-
-    def __init__(
-        self,
-        seed: str,
-        *,
-        depth: int = 1,
-        tracks: bool = True,
-        playlists: bool = True,
-        playlist_tracks: bool = False,
-        page_size: int = 200,
-    ) -> None:
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise InvalidArgument(f"depth must be a non-negative integer, not {depth!r}")
-        self.seed = str(to_urn(seed, "users"))
-        self.depth = depth
-        self.tracks = tracks
-        self.playlists = playlists
-        self.playlist_tracks = playlist_tracks
-        self.page_size = page_size
-        size = page_size
-        show = playlist_tracks
-        kinds = [
-            JobKind("user", "user", fetch=lambda sc, urn: sc.users.get(urn)),
-            JobKind(
-                "followings",
-                "user",
-                paginate=lambda sc, urn, cp: sc.users.iter_followings(
-                    urn, limit=size, resume_from=cp
-                ),
-                level_ordered=True,
-            ),
-            JobKind(
-                "tracks",
-                "track",
-                paginate=lambda sc, urn, cp: sc.users.iter_tracks(
-                    urn, access=["playable", "preview", "blocked"], limit=size, resume_from=cp
-                ),
-            ),
-            JobKind(
-                "playlists",
-                "playlist",
-                paginate=lambda sc, urn, cp: sc.users.iter_playlists(
-                    urn, show_tracks=show, limit=size, resume_from=cp
-                ),
-            ),
-        ]
-        self.job_kinds: Mapping[str, JobKind] = {k.name: k for k in kinds}
-
-    def __repr__(self) -> str:
-        return f"FollowGraph({self.seed!r}, depth={self.depth})"
-
-    def describe(self) -> dict[str, Any]:
-        """The crawl's parameters."""
-        return {
-            "strategy": "follow-graph",
-            "seed": self.seed,
-            "depth": self.depth,
-            "tracks": self.tracks,
-            "playlists": self.playlists,
-            "playlist_tracks": self.playlist_tracks,
-            "page_size": self.page_size,
-        }
-
-    def seeds(self) -> list[Job]:
-        """The seed user's profile."""
-        return [Job("user", self.seed, 0)]
-
-    def expand(self, job: Job, kind: str, obj: Any) -> list[Job]:
-        """A newly reached user's tracks, playlists and (above ``depth``) followings."""
-        if kind != "user":
-            return []
-        depth = job.depth if job.kind == "user" else job.depth + 1
-        urn = object_urn("user", obj)
-        jobs = []
-        if self.tracks:
-            jobs.append(Job("tracks", urn, depth))
-        if self.playlists:
-            jobs.append(Job("playlists", urn, depth))
-        if depth < self.depth:
-            jobs.append(Job("followings", urn, depth))
-        return jobs
+_UNSET: Final[Any] = object()
+_REMOVED = {
+    "sinks": "results now live in the crawl store: pass store= (a path or URL) and export "
+    "them with soundcloud_async.crawl.export() or `soundcloud-async export`",
+    "checkpoint": "checkpoint files are gone: the crawl store (store=) holds the crawl's "
+    "progress and is saved with every page",
+    "resume": "a crawl always continues from its store now: pass the same store= again "
+    "(overwrite=True starts afresh)",
+    "checkpoint_interval": "there are no periodic checkpoints any more: every page is "
+    "committed to the store as it is delivered",
+}
 
 
 @attrs.define
 class CrawlProgress:
     """Live counters of a crawl (read them any time: ``crawler.progress``).
 
+    Counts of objects, pages and jobs are the whole crawl's (every worker, every run),
+    refreshed from the store's tallies; the rest are this process's.
+
     Attributes:
-        objects: objects delivered, by kind (across resumes).
-        pages: pages delivered (across resumes).
-        jobs_done: jobs finished in this run.
+        objects: objects stored, by kind.
+        pages: pages committed.
         pending: jobs waiting in the frontier.
-        running: jobs started and not finished.
-        visited: nodes (users) reached.
-        skipped: jobs given up because their object is gone or forbidden (404/403).
-        checkpoints: checkpoints written in this run.
+        running: jobs this process holds.
+        visited: users (graph nodes) reached.
+        jobs_done: jobs finished (whole crawl).
+        set_aside: jobs set aside, waiting for a retry.
+        failed: jobs that failed for good (set aside ``max_attempts`` times).
+        gone: jobs whose object is gone (404).
+        forbidden: jobs SoundCloud refused (a real 403).
+        invalid: items dropped for having no URN.
+        commits: transactions this process committed.
+        lost_leases: jobs this process lost to another worker (its lease ran out).
     """
 
     objects: dict[str, int] = attrs.Factory(dict)
     pages: int = 0
-    jobs_done: int = 0
     pending: int = 0
     running: int = 0
     visited: int = 0
-    skipped: int = 0
-    checkpoints: int = 0
+    jobs_done: int = 0
+    set_aside: int = 0
+    failed: int = 0
+    gone: int = 0
+    forbidden: int = 0
+    invalid: int = 0
+    commits: int = 0
+    lost_leases: int = 0
 
     @property
     def total(self) -> int:
-        """Objects delivered, all kinds."""
+        """Objects stored, all kinds."""
         return sum(self.objects.values())
+
+    @property
+    def not_fetched(self) -> int:
+        """Jobs that ended without their objects (failed, gone, forbidden)."""
+        return self.failed + self.gone + self.forbidden
+
+    def absorb(self, tallies: dict[str, int]) -> None:
+        """Take the store-wide counts from summed tallies."""
+        self.objects = {
+            k.removeprefix("objects:"): v
+            for k, v in tallies.items()
+            if k.startswith("objects:") and v
+        }
+        self.pages = tallies.get("pages", 0)
+        self.visited = self.objects.get("user", 0)
+        self.pending = tallies.get("jobs:pending", 0)
+        self.jobs_done = tallies.get("jobs:done", 0)
+        self.set_aside = tallies.get("jobs:set_aside", 0)
+        self.failed = tallies.get("jobs:failed", 0)
+        self.gone = tallies.get("jobs:gone", 0)
+        self.forbidden = tallies.get("jobs:forbidden", 0)
+        self.invalid = sum(v for k, v in tallies.items() if k.startswith("invalid:"))
+
+
+@attrs.define(eq=False)
+class _Running:
+    """A job this process holds."""
+
+    claim: Claim
+    seq: int
+    lost: bool = False
 
 
 @attrs.define(eq=False)
 class _Batch:
-    """One page (or one object, or the end of a job) on its way to delivery."""
+    """One page (or one object) of a job on its way to delivery, or the job's end."""
 
-    running: Running
+    run: _Running
     kind: str
-    items: Sequence[Any]
-    page_url: str | None
-    base: int
-    after: Checkpoint
-    done: bool
+    items: Sequence[Any] = ()
+    position: str | None = None
+    skip: int = 0
+    done: bool = False
+    pages: int = 1
+    end: tuple[str, str] | None = None  # (gone | forbidden | set_aside, error)
+
+
+def to_json_text(obj: Any) -> str:
+    """An object as the JSON text stored for it: a model unstructured to SoundCloud's shape.
+
+    Never raises on odd values: numbers orjson cannot write (beyond 64 bits) and other
+    types fall back to the standard library, with non-finite floats as ``null``.
+    """
+    data = unstructure(obj) if isinstance(obj, Model) else obj
+    try:
+        text = orjson.dumps(data).decode()
+    except TypeError:
+        text = json.dumps(_plain(data), ensure_ascii=False, allow_nan=False)
+    # A private track's secret_uri carries its share token: never written to a file.
+    return scrub(text)
+
+
+_SECRET_HINT: Final = re.compile(r"(?i)secret_token|consumer_key|client_secret|oauth_token")
+_SECRET_VALUE: Final = re.compile(
+    r"(?i)((?:secret_token|consumer_key|client_secret|oauth_token|access_token)(?:=|%3D))"
+    r"[^&\"#\\\s]*"
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def scrub(text: str) -> str:
+    """``text`` with the values of secret parameters (``secret_token=…``) masked."""
+    if _SECRET_HINT.search(text):
+        return _SECRET_VALUE.sub(r"\1***", text)
+    return text
+
+
+def _error_text(exc: BaseException) -> str:
+    """A failure as stored and reported: the type and the (secret-free) message."""
+    return scrub(f"{type(exc).__name__}: {exc}")[:2000]
 
 
 class Crawler:
-    """Run a :class:`Strategy` with bounded concurrency, sinks and checkpoints.
+    """Run a :class:`~soundcloud_async.crawl.Strategy` on a crawl store.
 
     Use it as an async context manager and iterate it, or just ``await run()``::
 
         async with SoundCloud(token) as sc:
-            crawler = Crawler(
-                sc, FollowGraph("soundcloud:users:1", depth=2),
-                sinks=[JSONLSink("out.jsonl")], checkpoint="out.checkpoint", resume=True,
-            )
+            crawler = Crawler(sc, FollowGraph("soundcloud:users:1", depth=2),
+                              store="crawl.sqlite")
             await crawler.run()            # or: async with crawler:
                                            #         async for kind, obj in crawler: ...
 
-    A checkpoint is written every ``checkpoint_interval`` seconds, when the crawl ends,
-    and when it is cancelled (Ctrl-C) or fails; ``resume=True`` continues from it with
-    no gap and no duplicate. When iterating, an item counts as handled once the next one
-    is asked for (or the ``async with`` block exits), like
-    :attr:`Paginator.checkpoint <soundcloud_async.Paginator.checkpoint>`.
-
-    Jobs whose object is gone or forbidden (404/403) are skipped and counted; any other
-    error, once the client's retries are exhausted, stops the crawl (checkpoint saved)
-    and is raised.
+    Running it again with the same store continues the crawl where it stood (after a
+    crash too: nothing lost, nothing twice); running it on many processes or machines
+    with one PostgreSQL store shares the crawl between them. Iterating yields each object
+    not yet stored; a page is committed once you have handled its last object, so after
+    a crash you see at most one page per job again, never less.
 
     Args:
         client: an open :class:`~soundcloud_async.SoundCloud`; its rate limiter is the
-            crawl's budget.
-        strategy: what to crawl, e.g. :class:`FollowGraph`.
-        sinks: where results go (:class:`JSONLSink`, :class:`SQLiteSink`, ...).
-        checkpoint: the checkpoint file (``None``: no checkpoints).
-        resume: continue from ``checkpoint`` if that file exists (else start afresh).
-        concurrency: jobs (so requests) in flight at once.
-        checkpoint_interval: seconds between periodic checkpoints.
-        buffer: pages fetched ahead of delivery.
-        clock: monotonic seconds, injectable for tests.
+            crawl's budget (a :class:`~soundcloud_async.RedisTokenBucket` shares it
+            across processes).
+        strategy: what to crawl, e.g. :class:`~soundcloud_async.crawl.FollowGraph`.
+        store: a :class:`~soundcloud_async.crawl.CrawlStore`, or a path (SQLite) or
+            ``postgresql://`` URL for :func:`~soundcloud_async.crawl.open_store`;
+            ``None`` keeps the crawl in a temporary SQLite file removed at the end.
+        overwrite: start afresh even if the store holds a crawl (of any definition).
+        concurrency: jobs (so requests) in flight at once in this process.
+        lease: seconds a claimed job stays this worker's without a sign of life; renewed
+            every ``lease / 3`` s. A dead worker's jobs are taken over after this long.
+        max_attempts: times a job is tried before it is recorded as failed.
+        retry_delay: seconds before a set-aside job is first retried (tripled after each
+            further failure, up to ``retry_delay_max``).
+        poll_interval: seconds between looks at the store for work while none is
+            claimable here (other workers may add some).
+        group_commit: pages committed together at most when several are waiting.
+        worker_id: this worker's id in the store (default: host, pid and a random part).
     """
 
     def __init__(
@@ -292,70 +265,118 @@ class Crawler:
         client: SoundCloud,
         strategy: Strategy,
         *,
-        sinks: Sequence[Sink] = (),
-        checkpoint: str | os.PathLike[str] | None = None,
-        resume: bool = False,
+        store: CrawlStore | str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
         concurrency: int = 8,
-        checkpoint_interval: float = 5.0,
+        lease: float = 30.0,
+        max_attempts: int = 5,
+        retry_delay: float = 30.0,
+        retry_delay_max: float = 1800.0,
+        poll_interval: float = 1.0,
+        group_commit: int = 16,
+        worker_id: str | None = None,
         buffer: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        sinks: Any = _UNSET,
+        checkpoint: Any = _UNSET,
+        resume: Any = _UNSET,
+        checkpoint_interval: Any = _UNSET,
     ) -> None:
+        for name, value in (
+            ("sinks", sinks),
+            ("checkpoint", checkpoint),
+            ("resume", resume),
+            ("checkpoint_interval", checkpoint_interval),
+        ):
+            if value is not _UNSET:
+                raise InvalidArgument(f"Crawler({name}=...) is gone: {_REMOVED[name]}")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise InvalidArgument(f"concurrency must be a positive integer, not {concurrency!r}")
-        if not (checkpoint_interval > 0 and math.isfinite(checkpoint_interval)):
-            raise InvalidArgument("checkpoint_interval must be a positive number of seconds")
-        if resume and checkpoint is None:
-            raise InvalidArgument("resume=True needs a checkpoint file")
+        for name, number in (
+            ("lease", lease),
+            ("retry_delay", retry_delay),
+            ("retry_delay_max", retry_delay_max),
+            ("poll_interval", poll_interval),
+        ):
+            if not (isinstance(number, (int, float)) and number > 0 and math.isfinite(number)):
+                raise InvalidArgument(f"{name} must be a positive number of seconds")
+        if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
+            raise InvalidArgument("max_attempts must be a positive integer")
         self.client = client
         self.strategy = strategy
-        self.sinks = list(sinks)
-        self.checkpoint_path = None if checkpoint is None else Path(checkpoint)
-        self.resume = resume
         self.concurrency = concurrency
-        self.checkpoint_interval = float(checkpoint_interval)
+        self.overwrite = overwrite
+        self.lease = float(lease)
+        self.max_attempts = max_attempts
+        self.retry_delay = float(retry_delay)
+        self.retry_delay_max = float(retry_delay_max)
+        self.poll_interval = float(poll_interval)
+        self.group_commit = max(1, int(group_commit))
         self.progress = CrawlProgress()
-        #: Whether this run continued from a checkpoint.
+        #: Whether this run joined a crawl the store already held.
         self.resumed = False
-        self._buffer = concurrency if buffer is None else buffer
-        self._clock = clock
-        self._kinds = dict(strategy.job_kinds)
+        self.worker = WorkerInfo(
+            worker_id or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        if store is None:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="soundcloud-crawl-")
+            store = Path(self._temp_dir.name) / "crawl.sqlite"
+        self._owns_store = not isinstance(store, CrawlStore)
+        self.store: CrawlStore = store if isinstance(store, CrawlStore) else open_store(store)
+        self._kinds: dict[str, JobKind] = dict(strategy.job_kinds)
         self._level_ordered = frozenset(k.name for k in self._kinds.values() if k.level_ordered)
-        self._dedupe = strategy.dedupe
-        self._state = CrawlState()
-        self._changed = anyio.Event()
+        self._buffer = concurrency if buffer is None else max(1, buffer)
+        self._queue: deque[Claim] = deque()
+        self._running: dict[int, _Running] = {}
+        self._claim_seq = 0
+        self._claim_lock = anyio.Lock()
+        self._idle_until = 0.0
+        self._wake = anyio.Event()
+        self._complete = False
         self._failure: BaseException | None = None
         self._tg: anyio.abc.TaskGroup | None = None
         self._receive: MemoryObjectReceiveStream[_Batch] | None = None
-        self._batch: _Batch | None = None
-        self._index = 0
-        self._last_checkpoint = 0.0
+        self._yielding: deque[tuple[str, Any]] = deque()
+        self._uncommitted: _Batch | None = None
         self._entered = False
-        self._sinks_open = False
+        self._started = False
 
     def __repr__(self) -> str:
-        return f"<Crawler {self.strategy!r} {self.progress.total} objects>"
+        return f"<Crawler {self.strategy!r} on {self.store.location} {self.progress.total} objects>"
 
     # -- lifecycle ---------------------------------------------------------------------
 
     async def run(self) -> CrawlProgress:
-        """Crawl to the end (or until cancelled), writing to the sinks; the final counts."""
+        """Crawl to the end (or until cancelled); the final counts."""
         async with self:
-            async for _ in self:
-                pass
+            await self._drain()
         return self.progress
 
     async def __aenter__(self) -> Crawler:
         if self._entered:
             raise InvalidArgument("a Crawler runs once; make a new one to crawl again")
         self._entered = True
-        self._load()
+        try:
+            await self.store.connect(create=True)
+            fresh = await self.store.start(
+                self.strategy.describe(),
+                list(self.strategy.seeds()),
+                self.worker,
+                overwrite=self.overwrite,
+            )
+        except BaseException:
+            await self._close_store()
+            raise
+        self._started = True
+        self.resumed = not fresh
+        self.progress.absorb(await self.store.tallies())
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         send, self._receive = anyio.create_memory_object_stream[_Batch](self._buffer)
         with send:
             for _ in range(self.concurrency):
                 self._tg.start_soon(self._worker, send.clone())
-        self._last_checkpoint = self._clock()
+        self._tg.start_soon(self._heartbeat)
         return self
 
     async def __aexit__(
@@ -375,83 +396,50 @@ class Crawler:
                     if self._receive is not None:
                         self._receive.close()
         finally:
-            # Nothing changes state any more: this checkpoint agrees with the sinks.
-            try:
-                self.save_checkpoint()
-            finally:
-                self._close_sinks()
+            with anyio.CancelScope(shield=True):
+                await self._finish()
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
         return suppress
 
-    def _load(self) -> None:
-        doc = None
-        if self.resume and self.checkpoint_path is not None:
-            doc = read_checkpoint(self.checkpoint_path)
-        positions: list[Any] = [None] * len(self.sinks)
-        if doc is None:
-            for job in self.strategy.seeds():
-                self._state.push(job)
-        else:
-            wanted = orjson.loads(orjson.dumps(self.strategy.describe()))
-            if doc.get("crawl") != wanted:
-                raise InvalidArgument(
-                    f"the checkpoint {os.fspath(self.checkpoint_path or '')!r} is of another "
-                    f"crawl ({doc.get('crawl')!r}, not {wanted!r})"
-                )
-            self._state = CrawlState.restore(doc)
-            saved = doc.get("sinks", [])
-            if not isinstance(saved, list) or len(saved) != len(self.sinks):
-                raise InvalidArgument(
-                    f"the checkpoint has {len(saved)} sink positions for {len(self.sinks)} sinks"
-                )
-            positions = saved
-            self.resumed = True
-        self._sync_progress()
-        opened: list[Sink] = []
+    async def _finish(self) -> None:
+        """Hand unfinished jobs back, record a completed crawl, close the store."""
         try:
-            for sink, position in zip(self.sinks, positions, strict=True):
-                sink.open(position)
-                opened.append(sink)
-        except BaseException:
-            for sink in opened:
-                sink.close()
-            raise
-        self._sinks_open = True
+            if self._started:
+                with anyio.move_on_after(max(10.0, self.lease)):
+                    await self.store.release(self.worker.id)
+                    if self._complete:
+                        await self.store.mark_finished()
+                    self.progress.absorb(await self.store.tallies())
+                self.progress.running = 0
+        except SoundCloudError as exc:
+            # The store failing here must not hide why the crawl stopped; leases expire.
+            logger.warning("could not hand the crawl's jobs back to the store: %s", exc)
+            if self._failure is None and not self._complete:
+                self._failure = exc
+        finally:
+            await self._close_store()
 
-    def _close_sinks(self) -> None:
-        if not self._sinks_open:
-            return
-        self._sinks_open = False
-        errors: list[BaseException] = []
-        for sink in self.sinks:
-            try:
-                sink.close()
-            except Exception as exc:
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+    async def _close_store(self) -> None:
+        try:
+            if self._owns_store:
+                await self.store.close()
+        finally:
+            if self._temp_dir is not None:
+                self._temp_dir.cleanup()
+                self._temp_dir = None
 
-    # -- checkpoints -------------------------------------------------------------------
+    @property
+    def complete(self) -> bool:
+        """Whether this worker found no job left in the whole crawl."""
+        return self._complete
 
-    def snapshot(self) -> dict[str, Any]:
-        """The checkpoint document of this instant (flushes the sinks to the OS)."""
-        positions = [sink.position() for sink in self.sinks]
-        return self._state.snapshot(self.strategy.describe(), positions)
+    async def status(self, *, problems: int = 20) -> StoreStatus:
+        """The store's status (counts, workers, problem jobs), while the crawl runs."""
+        return await self.store.status(problems=problems)
 
-    def save_checkpoint(self) -> None:
-        """Write a checkpoint now: snapshot, make the sinks durable, replace the file."""
-        if self.checkpoint_path is None or not self._sinks_open:
-            return
-        doc = self.snapshot()
-        for sink in self.sinks:
-            sink.sync()
-        write_atomic(self.checkpoint_path, orjson.dumps(doc))
-        self.progress.checkpoints += 1
-        self._last_checkpoint = self._clock()
-
-    # -- delivery (the consumer's side) ------------------------------------------------
+    # -- delivery ----------------------------------------------------------------------
 
     def __aiter__(self) -> AsyncIterator[tuple[str, Any]]:
         return self
@@ -459,117 +447,283 @@ class Crawler:
     async def __anext__(self) -> tuple[str, Any]:
         if self._receive is None:
             raise InvalidArgument("iterate a Crawler inside `async with crawler:`")
-        if self._clock() - self._last_checkpoint >= self.checkpoint_interval:
-            self.save_checkpoint()
         while True:
-            batch = self._batch
-            if batch is None or self._index >= len(batch.items):
-                if batch is not None:
-                    self._end_batch(batch)
-                    self._batch = None
-                try:
-                    self._batch = await self._receive.receive()
-                except anyio.EndOfStream:
-                    if self._failure is not None:
-                        raise self._failure from None
-                    raise StopAsyncIteration from None
-                self._index = 0
+            if self._yielding:
+                return self._yielding.popleft()
+            if self._uncommitted is not None:
+                batch, self._uncommitted = self._uncommitted, None
+                await self._commit([batch])
+            try:
+                batch = await self._receive.receive()
+            except anyio.EndOfStream:
+                self._raise_failure()
+                raise StopAsyncIteration from None
+            if batch.run.lost:
                 continue
-            item = self._deliver(batch, self._index)
-            self._index += 1
-            if item is not None:
-                return item
+            if batch.end is not None:
+                await self._end_job(batch)
+                continue
+            if not batch.items:
+                await self._commit([batch])
+                continue
+            keyed = [(object_urn(batch.kind, obj), obj) for obj in batch.items]
+            new = await self.store.unseen([urn for urn, _ in keyed if urn is not None])
+            self._yielding.extend((batch.kind, obj) for urn, obj in keyed if urn in new)
+            self._uncommitted = batch
 
-    def _deliver(self, batch: _Batch, i: int) -> tuple[str, Any] | None:
-        running = batch.running
-        if i + 1 >= len(batch.items):
-            running.position = batch.after
-        else:
-            running.position = Checkpoint(batch.page_url, batch.base + i + 1)
-        kind, obj = batch.kind, batch.items[i]
-        state = self._state
-        if kind in self._dedupe:
-            urn = object_urn(kind, obj)
-            if urn in state.visited:
-                return None
-            state.visited.add(urn)
-        for sink in self.sinks:
-            sink.write(kind, obj)
-        state.counts[kind] += 1
-        pushed = False
-        for job in self.strategy.expand(running.job, kind, obj):
-            state.push(job)
-            pushed = True
-        self._sync_progress()
-        if pushed:
+    async def _drain(self) -> None:
+        """Commit everything the workers deliver (``run()``: no consumer)."""
+        assert self._receive is not None
+        receive = self._receive
+        while True:
+            try:
+                batches = [await receive.receive()]
+            except anyio.EndOfStream:
+                self._raise_failure()
+                return
+            while len(batches) < self.group_commit:
+                try:
+                    batches.append(receive.receive_nowait())
+                except (anyio.WouldBlock, anyio.EndOfStream):
+                    break
+            pages: list[_Batch] = []
+            for batch in batches:
+                if batch.end is None:
+                    pages.append(batch)
+                    continue
+                await self._commit(pages)
+                pages = []
+                await self._end_job(batch)
+            await self._commit(pages)
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _deliverable(self, batch: _Batch) -> Delivery:
+        items: list[StoredItem] = []
+        invalid = 0
+        job = batch.run.claim.job
+        for obj in batch.items:
+            urn = object_urn(batch.kind, obj)
+            if urn is None:
+                invalid += 1
+                continue
+            jobs = tuple(self.strategy.expand(job, batch.kind, obj))
+            items.append(StoredItem(batch.kind, urn, to_json_text(obj), jobs))
+        if invalid:
+            logger.warning(
+                "%s %s: %d %s item(s) without a URN were not stored",
+                job.kind,
+                job.urn,
+                invalid,
+                batch.kind,
+            )
+        return Delivery(
+            batch.run.claim,
+            items,
+            batch.position,
+            batch.skip,
+            batch.done,
+            batch.pages,
+            invalid,
+            batch.kind,
+        )
+
+    async def _commit(self, batches: Sequence[_Batch]) -> None:
+        live = [b for b in batches if not b.run.lost]
+        if not live:
+            return
+        deliveries = [self._deliverable(b) for b in live]
+        results = await self.store.commit(self.worker.id, deliveries, lease=self.lease)
+        self.progress.commits += 1
+        changed = False
+        for batch, delivery, result in zip(live, deliveries, results, strict=True):
+            changed |= self._account(batch, delivery, result)
+        if changed:
             self._signal()
-        return kind, obj
 
-    def _end_batch(self, batch: _Batch) -> None:
-        batch.running.position = batch.after
-        if batch.page_url is not None:
-            self._state.pages += 1
+    def _account(self, batch: _Batch, delivery: Delivery, result: Committed) -> bool:
+        run = batch.run
+        if result.lost:
+            self._lose(run)
+            return True
+        p = self.progress
+        for kind, n in result.new.items():
+            p.objects[kind] = p.objects.get(kind, 0) + n
+        p.visited = p.objects.get("user", 0)
+        p.pages += batch.pages
+        p.pending += result.jobs_added
+        p.invalid += delivery.invalid
         if batch.done:
-            self._state.finish(batch.running)
-        self._sync_progress()
+            self._running.pop(run.claim.id, None)
+            p.jobs_done += 1
+            p.running = len(self._running)
+            return True
+        return result.jobs_added > 0
+
+    async def _end_job(self, batch: _Batch) -> None:
+        run = batch.run
+        assert batch.end is not None
+        state, error = batch.end
+        written = await self.store.end_job(
+            self.worker.id,
+            run.claim,
+            state,
+            error,
+            max_attempts=self.max_attempts,
+            retry_base=self.retry_delay,
+            retry_cap=self.retry_delay_max,
+        )
+        self._running.pop(run.claim.id, None)
+        p = self.progress
+        p.running = len(self._running)
+        if written is None:
+            self._lose(run)
+        else:
+            setattr(p, written, getattr(p, written) + 1)
+            job = run.claim.job
+            logger.warning("%s %s %s: %s", job.kind, job.urn, written.replace("_", " "), error)
         self._signal()
 
-    def _sync_progress(self) -> None:
-        p, s = self.progress, self._state
-        p.objects = dict(s.counts)
-        p.pages = s.pages
-        p.jobs_done = s.jobs_done
-        p.pending = s.pending_count
-        p.running = len(s.running)
-        p.visited = len(s.visited)
+    def _lose(self, run: _Running) -> None:
+        if not run.lost:
+            run.lost = True
+            self.progress.lost_leases += 1
+            logger.warning(
+                "%s %s was taken over by another worker (its lease ran out here); "
+                "it continues there from its last committed page",
+                run.claim.job.kind,
+                run.claim.job.urn,
+            )
+        self._running.pop(run.claim.id, None)
+        self.progress.running = len(self._running)
 
     def _signal(self) -> None:
-        self._changed.set()
-        self._changed = anyio.Event()
+        self._wake.set()
+        self._wake = anyio.Event()
 
     # -- workers -----------------------------------------------------------------------
+
+    async def _next_claim(self) -> Claim | None:
+        """The next job for an idle worker, claimed from the store; ``None``: all done."""
+        while True:
+            if self._queue:
+                return self._queue.popleft()
+            if self._complete:
+                return None
+            wake = self._wake
+            delay = self.poll_interval
+            async with self._claim_lock:
+                if self._queue:
+                    continue
+                if self.complete:  # another worker found the crawl done meanwhile
+                    return None
+                if time.monotonic() >= self._idle_until:
+                    want = self.concurrency - len(self._running) - len(self._queue)
+                    claims = await self.store.claim(
+                        self.worker.id,
+                        max(1, want),
+                        kinds=list(self._kinds),
+                        level_ordered=self._level_ordered,
+                        lease=self.lease,
+                    )
+                    if claims:
+                        self._claim_seq += 1
+                        self._queue.extend(claims)
+                        continue
+                    left, retry_at = await self.store.outstanding()
+                    if not left:
+                        self._complete = True
+                        self._signal()
+                        return None
+                    if retry_at is not None:
+                        delay = min(delay, max(0.05, retry_at - time.time()))
+                    self._idle_until = time.monotonic() + delay
+                else:
+                    delay = max(0.01, self._idle_until - time.monotonic())
+            with anyio.move_on_after(delay):
+                await wake.wait()
+            if wake.is_set():
+                self._idle_until = 0.0
 
     async def _worker(self, send: MemoryObjectSendStream[_Batch]) -> None:
         with send:
             while True:
-                running = self._state.take(self._level_ordered)
-                if running is None:
-                    if self._state.finished:
-                        self._signal()
-                        return
-                    await self._changed.wait()
-                    continue
-                self._sync_progress()
-                try:
-                    await self._run_job(running, send)
-                except (NotFound, Forbidden) as exc:
-                    logger.warning("skipping %s %s: %s", running.job.kind, running.job.urn, exc)
-                    self.progress.skipped += 1
-                    await send.send(_Batch(running, "", (), None, 0, _DONE, True))
-                except SoundCloudError as exc:
-                    # Stop the crawl; __aexit__ saves the checkpoint and raises it.
-                    if self._failure is None:
-                        self._failure = exc
-                    if self._tg is not None:
-                        self._tg.cancel_scope.cancel()
+                claim = await self._next_claim()
+                if claim is None:
                     return
+                run = _Running(claim, self._claim_seq)
+                self._running[claim.id] = run
+                self.progress.running = len(self._running)
+                try:
+                    await self._run_job(run, send)
+                except Exception as exc:
+                    outcome = decide.outcome_for(exc)
+                    if outcome is decide.Outcome.FATAL:
+                        self._fail(exc)
+                        return
+                    if not run.lost:
+                        await send.send(_Batch(run, "", end=(outcome.value, _error_text(exc))))
 
-    async def _run_job(self, running: Running, send: MemoryObjectSendStream[_Batch]) -> None:
-        job = running.job
+    def _fail(self, exc: BaseException) -> None:
+        """Stop the crawl with ``exc`` (raised from ``run()`` / the iteration)."""
+        if self._failure is None:
+            self._failure = exc
+        if self._tg is not None:
+            self._tg.cancel_scope.cancel()
+
+    async def _run_job(self, run: _Running, send: MemoryObjectSendStream[_Batch]) -> None:
+        claim = run.claim
+        job = claim.job
         spec = self._kinds.get(job.kind)
         if spec is None:
             raise InvalidArgument(f"unknown job kind {job.kind!r} (not in the strategy)")
         if spec.fetch is not None:
             obj = await spec.fetch(self.client, job.urn)
-            await send.send(_Batch(running, spec.emits, (obj,), None, 0, _DONE, True))
+            if not run.lost:
+                await send.send(_Batch(run, spec.emits, (obj,), done=True, pages=0))
             return
         assert spec.paginate is not None
-        paginator = spec.paginate(self.client, job.urn, running.position)
-        before = paginator.checkpoint
+        resume = None
+        if claim.position is not None:
+            resume = Checkpoint(claim.position, claim.skip)
+        paginator = spec.paginate(self.client, job.urn, resume)
+        base = self.client.base_url
+        ended = False
         async for page in paginator.pages():
-            # A resumed first page comes with its first `skip` items already cut off.
-            base = before.skip if page.url == before.url else 0
             after = paginator.checkpoint
-            await send.send(_Batch(running, spec.emits, page.items, page.url, base, after, False))
-            before = after
-        await send.send(_Batch(running, spec.emits, (), None, 0, _DONE, True))
+            if run.lost:
+                return
+            ended = after.done
+            await send.send(
+                _Batch(
+                    run,
+                    spec.emits,
+                    page.items,
+                    decide.relative_position(after.url, base),
+                    after.skip,
+                    ended,
+                )
+            )
+        if not ended and not run.lost:
+            await send.send(_Batch(run, spec.emits, (), None, 0, True, pages=0))
+
+    async def _heartbeat(self) -> None:
+        """Renew this worker's leases; notice the ones lost; refresh the counters."""
+        while True:
+            await anyio.sleep(self.lease / 3)
+            seq = self._claim_seq
+            try:
+                held = await self.store.heartbeat(self.worker.id, lease=self.lease)
+                tallies = await self.store.tallies()
+            except SoundCloudError as exc:
+                logger.warning("crawl store heartbeat failed: %s", exc)
+                continue
+            for run in list(self._running.values()):
+                if run.seq < seq and run.claim.token not in held:
+                    self._lose(run)
+            running = len(self._running)
+            self.progress.absorb(tallies)
+            self.progress.running = running
