@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import orjson
 import pytest
@@ -21,6 +22,7 @@ import pytest
 from soundcloud_async import EventHooks, Stats
 from soundcloud_async.cli import main
 from soundcloud_async.cli._progress import Progress
+from soundcloud_async.crawl import JobProblem, StoreStatus
 from soundcloud_async.testing._world import World
 
 pytestmark = pytest.mark.integration
@@ -203,10 +205,29 @@ class TestProgressSummary:
 
     def test_waiting_is_explained(self) -> None:
         """Waiting summed over concurrent requests is labelled as such, with its average."""
-        stats = Stats(requests=200, waited=220.0)
+        text = self.summary(Stats(requests=200, waited=220.0), status())
+        assert "in 14.5 s" in text
+        assert "1.10 s per request on average" in text
+        assert "220.0 s summed over 200 requests that wait side by side" in text
+        assert "not fetched" not in text
+
+    def test_what_was_not_fetched_is_listed(self) -> None:
+        """Failed and forbidden jobs are counted and listed with their errors."""
+        problem = JobProblem(
+            "tracks", "soundcloud:users:7", "failed", 5, "PaginationError: loop", "/x?c=1", None
+        )
+        text = self.summary(
+            Stats(requests=10), status(jobs={"done": 9, "failed": 1, "forbidden": 2},
+                                       problems=[problem])
+        )  # fmt: skip
+        assert "not fetched: 1 failed after every retry, 2 forbidden (403)" in text
+        assert "failed: tracks soundcloud:users:7: PaginationError: loop" in text
+
+    @staticmethod
+    def summary(stats: Stats, status: StoreStatus) -> str:
         sc = SimpleNamespace(stats=stats, hooks=EventHooks())
         crawler = SimpleNamespace(
-            progress=SimpleNamespace(objects={"user": 3}, pages=10, visited=3, skipped=0)
+            progress=SimpleNamespace(objects={"user": 3}, pages=10, visited=3)
         )
         now = iter([0.0, 14.5])
         progress = Progress(
@@ -215,10 +236,18 @@ class TestProgressSummary:
             io.StringIO(),
             clock=lambda: next(now),
         )
-        text = progress.summary(outcome="Done", out="o.jsonl", checkpoint=None)
-        assert "in 14.5 s" in text
-        assert "1.10 s per request on average" in text
-        assert "220.0 s summed over 200 requests that wait side by side" in text
+        return progress.summary(outcome="Done", status=status)
+
+
+def status(**fields: Any) -> StoreStatus:
+    """A store status with defaults."""
+    values: dict[str, Any] = {
+        "location": "s.sqlite", "definition": {}, "created_at": 0.0, "finished_at": None,
+        "objects": {"user": 3}, "jobs": {"done": 4}, "pages": 10, "invalid": {},
+        "workers": [], "problems": [], "now": 1.0,
+    }  # fmt: skip
+    values.update(fields)
+    return StoreStatus(**values)
 
 
 class TestErrors:

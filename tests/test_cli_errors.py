@@ -134,18 +134,19 @@ CASES: list[Case] = [
     # -- crawl -------------------------------------------------------------------------
     case(
         "crawl-redis-url-not-a-url",
-        f"crawl --seed-user soundcloud:users:1 {TOKEN} --out {{tmp}}/o.jsonl --redis-url notaurl",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store {{tmp}}/s.sqlite"
+        " --redis-url notaurl",
         EXIT_USAGE, "--redis-url", "redis://",
     ),
     case(
         "crawl-redis-url-bad-port-hides-password",
-        f"crawl --seed-user soundcloud:users:1 {TOKEN} --out {{tmp}}/o.jsonl"
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store {{tmp}}/s.sqlite"
         f" --redis-url redis://:{SECRET}@localhost:notaport/0",
         EXIT_USAGE, "--redis-url", "notaport", never=(SECRET,), subprocess=True,
     ),
     case(
         "crawl-redis-unreachable",
-        f"crawl --seed-user soundcloud:users:1 {TOKEN} --out {{tmp}}/o.jsonl -q"
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store {{tmp}}/s.sqlite -q"
         f" --base-url http://127.0.0.1:{{free_port}}"
         f" --redis-url redis://:{SECRET}@127.0.0.1:{{free_port}}/0",
         EXIT_ERROR, "cannot reach Redis", "--redis-url",
@@ -153,7 +154,7 @@ CASES: list[Case] = [
     ),
     case(
         "crawl-seed-not-a-user",
-        f"crawl --seed-user soundcloud:tracks:1 {TOKEN} --out {{tmp}}/o.jsonl",
+        f"crawl --seed-user soundcloud:tracks:1 {TOKEN} --store {{tmp}}/s.sqlite",
         EXIT_USAGE, "expected a users URN",
     ),
     case(
@@ -166,6 +167,67 @@ CASES: list[Case] = [
         EXIT_USAGE, "--concurrency",
     ),
     case("crawl-no-seed", f"crawl {TOKEN}", EXIT_USAGE, "--seed-user"),
+    case(
+        "crawl-store-missing-directory",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store {{tmp}}/no/s.sqlite",
+        EXIT_USAGE, "no directory",
+    ),
+    case(
+        "crawl-store-is-a-directory",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store {{tmp}}",
+        EXIT_USAGE, "is a directory",
+    ),
+    case(
+        "crawl-store-other-database",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --store mysql://h/db",
+        EXIT_USAGE, "unsupported store URL scheme 'mysql'",
+    ),
+    case(
+        "crawl-postgres-unreachable",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN}"
+        f" --store postgresql://u:{SECRET}@127.0.0.1:{{free_port}}/db",
+        EXIT_USAGE, "cannot reach PostgreSQL", "127.0.0.1:{free_port}", never=(SECRET,),
+    ),
+    case(
+        "crawl-checkpoint-retired",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --checkpoint {{tmp}}/c.json",
+        EXIT_USAGE, "--checkpoint is gone", "--store",
+    ),
+    case(
+        "crawl-out-sqlite-retired",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --out {{tmp}}/o.sqlite",
+        EXIT_USAGE, "is its --store now",
+    ),
+    case(
+        "crawl-out-missing-directory",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --out {{tmp}}/no/o.jsonl",
+        EXIT_USAGE, "no directory",
+    ),
+    case(
+        "crawl-bad-lease", f"crawl --seed-user soundcloud:users:1 {TOKEN} --lease 0",
+        EXIT_USAGE, "--lease",
+    ),
+    case(
+        "crawl-bad-direction",
+        f"crawl --seed-user soundcloud:users:1 {TOKEN} --direction sideways",
+        EXIT_USAGE, "--direction",
+    ),
+    # -- status ------------------------------------------------------------------------
+    case("status-no-store", "status {tmp}/x.sqlite", EXIT_USAGE, "no crawl store at"),
+    case("status-a-directory", "status {tmp}", EXIT_USAGE, "is a directory"),
+    case(
+        "status-postgres-unreachable",
+        f"status postgresql://u:{SECRET}@127.0.0.1:{{free_port}}/db",
+        EXIT_USAGE, "cannot reach PostgreSQL", never=(SECRET,),
+    ),
+    # -- export ------------------------------------------------------------------------
+    case("export-no-store", "export {tmp}/x.sqlite", EXIT_USAGE, "no crawl store at"),
+    case("export-bad-format", "export {tmp}/x.sqlite --format xml", EXIT_USAGE, "--format"),
+    case(
+        "export-unknown-extension", "export {tmp}/x.sqlite --out {tmp}/o.parquet", EXIT_USAGE,
+        "cannot tell the export format",
+    ),
+    case("export-bad-kind", "export {tmp}/x.sqlite --kind comment", EXIT_USAGE, "--kind"),
     # -- demo --------------------------------------------------------------------------
     case("demo-bad-size", "demo --size enormous", EXIT_USAGE, "--size", "'enormous'", "'huge'"),
     case("demo-bad-fault", "demo --fault meteor=0.1", EXIT_USAGE, "unknown fault kind"),
