@@ -27,7 +27,7 @@ import io
 import logging
 import os
 from collections.abc import AsyncGenerator, Callable, Sequence
-from typing import IO, Any, Final, TypeAlias
+from typing import IO, Any, Final, TypeAlias, TypeVar
 
 import attrs
 import orjson
@@ -71,6 +71,7 @@ _EXTENSIONS: Final = {
 }
 _SIDECAR_KIND: Final = "soundcloud_async/hls-progress"
 _SIDECAR_VERSION: Final = 1
+T = TypeVar("T")
 
 
 @attrs.frozen(slots=True)
@@ -402,12 +403,12 @@ async def download(
             fingerprint=playlist.fingerprint,
         )
         part = _PartFile(path)
-        state = await loop.run_in_executor(None, part.open, wanted, resume)
+        state = await _blocking(loop, part.open, wanted, resume)
         resumed_from = state.done
         try:
             if resumed_from == 0 and playlist.init_url:
                 init = await session.fetch(-1)
-                await loop.run_in_executor(None, part.write_init, init)
+                await _blocking(loop, part.write_init, init)
                 state = attrs.evolve(state, size=len(init))
             if progress is not None and resumed_from:
                 progress(_progress(state, total, resumed_from))
@@ -415,12 +416,12 @@ async def download(
             try:
                 async for data in stream:
                     state = attrs.evolve(state, done=state.done + 1, size=state.size + len(data))
-                    await loop.run_in_executor(None, part.commit, data, state)
+                    await _blocking(loop, part.commit, data, state)
                     if progress is not None:
                         progress(_progress(state, total, resumed_from))
             finally:
                 await stream.aclose()
-            await loop.run_in_executor(None, part.finish)
+            await _blocking(loop, part.finish)
         except BaseException:
             part.abandon(keep=resume)
             raise
@@ -432,6 +433,20 @@ async def download(
             resumed_from=resumed_from,
             refreshes=session.refreshes,
         )
+
+
+async def _blocking(loop: asyncio.AbstractEventLoop, fn: Callable[..., T], *args: Any) -> T:
+    """Run file I/O in a thread, and let it finish even if the caller is cancelled.
+
+    A cancelled ``await`` does not stop the thread: returning early would let the
+    cleanup close the file (or read the sidecar) while the thread still writes it.
+    """
+    future = loop.run_in_executor(None, fn, *args)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        await asyncio.wait([future])
+        raise
 
 
 def _progress(state: _Sidecar, total: int, resumed_from: int) -> DownloadProgress:
@@ -456,13 +471,13 @@ async def _to_file(
     total = len(session.playlist.segments)
     written = 0
     if init:
-        await loop.run_in_executor(None, f.write, init)
+        await _blocking(loop, f.write, init)
         written += len(init)
     done = 0
     stream = session.segments(0, first)
     try:
         async for data in stream:
-            await loop.run_in_executor(None, f.write, data)
+            await _blocking(loop, f.write, data)
             written += len(data)
             done += 1
             if progress is not None:
@@ -490,12 +505,12 @@ async def _download_progressive(
         written = 0
         pieces = [source.first] if source.first else []
         for piece in pieces:
-            await loop.run_in_executor(None, f.write, piece)
+            await _blocking(loop, f.write, piece)
             written += len(piece)
             if progress is not None:
                 progress(DownloadProgress(written, total))
         async for chunk in resp.iter_chunks(DOWNLOAD_CHUNK_SIZE):
-            await loop.run_in_executor(None, f.write, chunk)
+            await _blocking(loop, f.write, chunk)
             written += len(chunk)
             if progress is not None:
                 progress(DownloadProgress(written, total))
@@ -506,17 +521,21 @@ async def _download_progressive(
         written = await copy(dest)
         return DownloadResult(written, format, container)
     part = path + ".part"
-    f = await loop.run_in_executor(None, open, part, "wb")
+    f = await _blocking(loop, _open_write, part)
     try:
         written = await copy(f)
-        await loop.run_in_executor(None, f.close)
-        await loop.run_in_executor(None, os.replace, part, path)
+        await _blocking(loop, f.close)
+        await _blocking(loop, os.replace, part, path)
     except BaseException:
         f.close()
         with contextlib.suppress(OSError):
             os.unlink(part)
         raise
     return DownloadResult(written, format, container)
+
+
+def _open_write(path: str) -> IO[bytes]:
+    return open(path, "wb")
 
 
 def check_destination(dest: object, resume: bool) -> None:

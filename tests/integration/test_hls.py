@@ -243,14 +243,18 @@ class TestExpiry:
         self, fake: FakeSoundCloud, sc: SoundCloud, tmp_path: Path
     ) -> None:
         """After 3 segments every link expires: one refresh, same segment, same bytes."""
-        urn = pick(fake.world, master=False)
+        urn = pick(fake.world, master=False, shortest=60_000)
 
         def expire_once(p: DownloadProgress) -> None:
             if p.segments_done == 3:
                 fake.media.expire_links()
 
         result = await sc.tracks.download(
-            urn, tmp_path / "a.mp3", format="hls_mp3_128_url", progress=expire_once
+            urn,
+            tmp_path / "a.mp3",
+            format="hls_mp3_128_url",
+            progress=expire_once,
+            concurrency=1,  # so segment 4 is surely fetched after the expiry
         )
         assert fake.media.expected_audio(urn, "hls_mp3_128") == (tmp_path / "a.mp3").read_bytes()
         assert (1, True) == (result.refreshes, fake.media.denied >= 1)
@@ -269,14 +273,18 @@ class TestExpiry:
                 retry=RetryPolicy(wait=False),
             ) as sc,
         ):
-            urn = pick(fake.world, master=False)
+            urn = pick(fake.world, master=False, shortest=60_000)
 
             def five_minutes_later(p: DownloadProgress) -> None:
                 if p.segments_done == 2:
                     now[0] += 301
 
             result = await sc.tracks.download(
-                urn, tmp_path / "a.m4a", format="hls_aac_160_url", progress=five_minutes_later
+                urn,
+                tmp_path / "a.m4a",
+                format="hls_aac_160_url",
+                progress=five_minutes_later,
+                concurrency=1,
             )
             expected = fake.media.expected_audio(urn, "hls_aac_160")
         assert expected == (tmp_path / "a.m4a").read_bytes()
