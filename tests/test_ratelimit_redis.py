@@ -7,7 +7,9 @@ high rates and small windows and stays well under two seconds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import math
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -127,19 +129,44 @@ class TestRate:
 
     async def test_waiters_sleep_their_own_time(self, r: aioredis.Redis) -> None:
         """Queued waiters are released one per 1/rate in arrival order, not as a herd."""
-        limiter = RedisTokenBucket(r, rate=50, burst=1, client_id="app")
+        rate = 20.0
+        reserved: list[asyncio.Event] = []
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            # Called once a reservation is answered (again only if a confirm asks for
+            # more): the first call tells the test that this waiter holds its slot.
+            if not reserved[-1].is_set():
+                waits.append(seconds)
+                reserved[-1].set()
+            await asyncio.sleep(seconds)
+
+        limiter = RedisTokenBucket(r, rate=rate, burst=1, client_id="app", sleep=sleep)
         order: list[int] = []
 
         async def one(i: int) -> None:
             await limiter.acquire()
             order.append(i)
 
+        await one(0)  # the burst: admitted at once, without sleeping
         tasks = []
-        for i in range(6):
+        slots: list[float] = []  # each waiter's release time, by the Redis clock (µs)
+        for i in range(1, 6):
+            # The next waiter starts only once this one holds its reservation, so the
+            # arrival order at Redis is this loop's order however loaded the machine
+            # (started 2 ms apart, two could reach Redis out of order).
+            reserved.append(asyncio.Event())
             tasks.append(asyncio.create_task(one(i)))
-            await asyncio.sleep(0.002)  # arrive at Redis in this order
+            await asyncio.wait_for(reserved[-1].wait(), 5)
+            state = await r.hgetall(limiter.bucket_key)
+            debt = -float(state[b"t"])
+            slots.append(float(state[b"ts"]) + math.ceil(debt * 1_000_000 / rate))
         await asyncio.gather(*tasks)
         assert list(range(6)) == order
+        assert all(w > 0 for w in waits), waits  # every waiter slept its own time...
+        gaps = [b - a for a, b in itertools.pairwise(slots)]
+        # ... and the slots are exactly 1/rate apart: no two released together.
+        assert all(abs(g - 1_000_000 / rate) <= 1 for g in gaps), gaps
 
 
 class TestPause:
