@@ -338,6 +338,12 @@ class RedisTokenBucket:
         """Finish pending refunds and close the Redis client if it was made from a URL."""
         while self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+            # A finished task leaves the set in a done-callback, which the loop runs on
+            # its next turn; so does a refund spawned for a reservation answered after
+            # its caller was cancelled. Yield once so they run. Without this, when every
+            # task was already done, Python 3.12+'s gather() completes without yielding
+            # (3.10 and 3.11 always yield) and this loop spun forever.
+            await asyncio.sleep(0)
         if self._owns_redis:
             await self._redis.aclose()
 
