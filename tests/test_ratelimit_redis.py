@@ -106,17 +106,26 @@ class TestProtocol:
 class TestRate:
     async def test_rate_over_a_window(self, r: aioredis.Redis, r2: aioredis.Redis) -> None:
         """Two "processes" sharing 200/s admit 61 requests in 0.3 s by the Redis clock."""
-        a = RedisTokenBucket(r, rate=200, burst=1, client_id="app")
-        b = RedisTokenBucket(r2, rate=200, burst=1, client_id="app")
-        times: list[float] = []
-        start = await server_now(r)
-        await asyncio.gather(
-            *(admit(a if i % 2 else b, r, times) for i in range(61)),
-        )
-        elapsed = max(times) - start
-        # Never early: that is the invariant. The upper bound only catches a limiter
-        # that is far too slow; it leaves room for a loaded 2-core machine's scheduling.
-        assert 0.3 <= elapsed < 0.75, elapsed
+
+        async def run(rate: float, client_id: str) -> float:
+            a = RedisTokenBucket(r, rate=rate, burst=1, client_id=client_id)
+            b = RedisTokenBucket(r2, rate=rate, burst=1, client_id=client_id)
+            times: list[float] = []
+            start = await server_now(r)
+            await asyncio.gather(*(admit(a if i % 2 else b, r, times) for i in range(61)))
+            return max(times) - start
+
+        # 61 concurrent commands open up to 61 pooled connections, each with its own
+        # handshake: on a loaded 2-core machine (and Python 3.10) that alone took
+        # 0.5 s. Open them first, outside the measurement.
+        await run(1e9, "warm-up")
+        # The same admissions with no effective limit: what the round trips and this
+        # machine's scheduling cost right now.
+        overhead = await run(1e9, "baseline")
+        elapsed = await run(200, "app")
+        # Never early: that is the invariant. The upper bound catches a limiter that is
+        # too slow (one sleeping twice its time takes 0.6 s and more).
+        assert 0.3 <= elapsed < 0.3 + 0.1 + overhead, (elapsed, overhead)
 
     async def test_burst(self, r: aioredis.Redis) -> None:
         """A full bucket admits `burst` at once, then one per 1/rate."""
