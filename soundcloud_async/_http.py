@@ -49,7 +49,7 @@ from soundcloud_async._events import (
     Stats,
 )
 from soundcloud_async._fastpath import REJECT
-from soundcloud_async._ratelimit import RateLimiter
+from soundcloud_async._ratelimit import RateLimiter, TokenBucket, Unlimited
 from soundcloud_async._urls import check_secure_url
 
 __all__ = ["MAX_REDIRECTS", "Response", "StreamResponse", "Transport", "map_aiohttp_error"]
@@ -226,6 +226,11 @@ class Transport:
         self.hooks = hooks or EventHooks()
         self.stats = stats or Stats()
         self._base_headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        # Our own limiters that ignore a success (exact types: a subclass may not) are
+        # not awaited for one on every call.
+        self._success_feedback = not (
+            type(limiter) is Unlimited or (type(limiter) is TokenBucket and not limiter.adaptive)
+        )
 
     def url_for(self, path_or_url: str) -> URL:
         """An absolute URL: a path is joined to the base URL, an absolute URL kept as sent."""
@@ -356,7 +361,8 @@ class Transport:
                     # error object: classify() would return it (see _fastpath).
                     value = fast(body)
                     if value is not REJECT:
-                        await self.limiter.feedback(throttled=False)
+                        if self._success_feedback:
+                            await self.limiter.feedback(throttled=False)
                         self.retry.record_success()
                         return Response(status, response_headers, url_text, body=body, value=value)
                 try:
@@ -371,7 +377,8 @@ class Transport:
                 except SoundCloudError as exc:
                     error = exc
                 else:
-                    await self.limiter.feedback(throttled=False)
+                    if self._success_feedback:
+                        await self.limiter.feedback(throttled=False)
                     self.retry.record_success()
                     return Response(status, response_headers, url_text, decoded)
 

@@ -169,4 +169,18 @@ def to_urn(value: URNLike, kind: str) -> URN:
     """
     if type(value) is URN and value.kind == kind:
         return value
+    if type(value) is str and kind in _NUMERIC_KINDS:
+        # The canonical form ("soundcloud:tracks:123") without a regular expression:
+        # the same URN that parse() builds for it, for a fraction of the cost.
+        text: str = value
+        start = 12 + len(kind)
+        id_ = text[start:]
+        if (
+            text.startswith(_PREFIX)
+            and text[11 : start - 1] == kind
+            and text[start - 1 : start] == ":"
+            and id_.isdigit()
+            and id_.isascii()
+        ):
+            return _make(kind, id_)
     return URN.parse(value, kind)

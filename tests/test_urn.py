@@ -194,3 +194,35 @@ class TestReject:
         with pytest.raises(InvalidURN) as info:
             URN.parse("x" * 10_000)
         assert len(str(info.value)) < 300
+
+
+def _outcome(fn: Any) -> Any:
+    try:
+        urn = fn()
+    except InvalidURN as exc:
+        return "invalid", str(exc)
+    return type(urn), str(urn)
+
+
+class TestToUrnShortcut:
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "soundcloud:tracks:123",
+            "soundcloud:tracks:0123",
+            "soundcloud:users:1",
+            "soundcloud:tracks:",
+            "soundcloud:tracks:12a",
+            "soundcloud:tracks:\u0661\u0662",
+            "soundcloud:tracks:12 ",
+            " soundcloud:tracks:12",
+            "SoundCloud:Tracks:12",
+            "soundcloud:trackss:12",
+            "soundcloud:track:12",
+            "soundcloud:tracks::12",
+        ],
+    )
+    @pytest.mark.parametrize("kind", ["tracks", "users", "playlists"])
+    def test_same_as_parse(self, value: str, kind: str) -> None:
+        """The canonical-form shortcut of to_urn gives what URN.parse gives, or its error."""
+        assert _outcome(lambda: URN.parse(value, kind)) == _outcome(lambda: to_urn(value, kind))

@@ -188,8 +188,10 @@ class Tracks(Resource):
             NotFound: no such track, or not visible to this token.
         """
         urn = to_urn(track, "tracks")
+        if secret_token is None:  # the common call: no query to build
+            return await self._call("GET", f"/tracks/{urn}", Track)
         params = {"secret_token": _text(secret_token, "secret_token")}
-        return await self._get_model(f"/tracks/{urn}", Track, params=params)
+        return await self._call("GET", f"/tracks/{urn}", Track, params=params)
 
     @operation("GET", "/tracks/{track_urn}/comments")
     def iter_comments(
