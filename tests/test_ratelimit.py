@@ -643,3 +643,110 @@ class TestProtocol:
             with pytest.raises(StopIteration):
                 coro.send(None)
         assert "Unlimited()" == repr(limiter)
+
+
+class TestRememberedLimit:
+    async def test_second_throttle_recovers_to_below_the_lowest_throttled_rate(self) -> None:
+        """A throttle soon after another recovers to 0.95x the rate that drew it, not above."""
+        clock, bucket = make_bucket(100, adaptive=True)
+        await bucket.feedback(throttled=True)  # at 100 -> 70
+        await clock.advance(1)
+        await bucket.feedback(throttled=True)  # at 70 -> 49; the limit is below 70
+        assert pytest.approx(49.0) == bucket.rate
+        plateau = 0.95 * 70
+        k = (plateau * 0.3 / 0.4) ** (1 / 3)
+        await clock.advance(k)
+        await bucket.feedback(throttled=False)
+        assert pytest.approx(plateau) == bucket.rate
+
+    async def test_plateau_holds_then_probes_above(self) -> None:
+        """After the remembered limit is reached, the rate stays there 30 s, then probes up."""
+        clock, bucket = make_bucket(100, adaptive=True)
+        await bucket.feedback(throttled=True)
+        await clock.advance(1)
+        await bucket.feedback(throttled=True)
+        plateau = 0.95 * 70
+        k = (plateau * 0.3 / 0.4) ** (1 / 3)
+        rates = []
+        for _ in range(int(k + 29)):
+            await clock.advance(1)
+            await bucket.feedback(throttled=False)
+            rates.append(bucket.rate)
+        assert pytest.approx(plateau) == max(rates)
+        await clock.advance(5)
+        await bucket.feedback(throttled=False)
+        assert plateau + 1 < bucket.rate
+
+    async def test_limit_is_the_lowest_rate_throttled_lately(self) -> None:
+        """Each throttle within a minute lowers the remembered limit to the lowest rate seen."""
+        clock, bucket = make_bucket(100, adaptive=True)
+        await bucket.feedback(throttled=True)  # 100 -> 70
+        await clock.advance(1)
+        await bucket.feedback(throttled=True)  # 70 -> 49, plateau 66.5
+        await clock.advance(2)
+        await bucket.feedback(throttled=False)
+        climbed = bucket.rate
+        assert 49 < climbed < 66.5
+        await bucket.feedback(throttled=True)  # at `climbed`: the plateau drops below it
+        await clock.advance(10)  # past K, within the 30 s hold
+        await bucket.feedback(throttled=False)
+        assert pytest.approx(0.95 * climbed) == bucket.rate
+
+    async def test_throttles_a_minute_apart_are_plain_cubic(self) -> None:
+        """A throttle more than 60 s after the last one forgets the limit: back to W_max at K."""
+        clock, bucket = make_bucket(100, adaptive=True, initial_rate=50)
+        await bucket.feedback(throttled=True)  # at 50 -> 35
+        await clock.advance(61)
+        await bucket.feedback(throttled=False)  # back to 100 by now
+        await bucket.feedback(throttled=True)  # at 100 -> 70, nothing remembered
+        k = (100 * 0.3 / 0.4) ** (1 / 3)
+        await clock.advance(k)
+        await bucket.feedback(throttled=False)
+        assert pytest.approx(100.0) == bucket.rate
+
+    async def test_set_rate_ends_the_plateau(self) -> None:
+        """set_rate restarts the probe from the given rate, with no hold."""
+        clock, bucket = make_bucket(100, adaptive=True)
+        await bucket.feedback(throttled=True)
+        await clock.advance(1)
+        await bucket.feedback(throttled=True)
+        bucket.set_rate(40)
+        await clock.advance(5)
+        await bucket.feedback(throttled=False)
+        assert pytest.approx(40 + 0.4 * 5**3) == bucket.rate
+
+
+class TestPoliteAtTwiceTheLimit:
+    async def test_converges_below_a_fixed_window_limit(self) -> None:
+        """Set to 2R against a server allowing R per second, 3,000 requests finish within
+        1.10x N/R and draw at most 2% 429s (16 tasks, retried 429s pause the bucket)."""
+        limit, n, clock = 50, 3000, ManualClock(start=1000.0)
+        bucket = TokenBucket(2 * limit, burst=1, adaptive=True, clock=clock, sleep=clock.sleep)
+        jitter = iter([0.5, 0.9, 0.1, 0.7, 0.3] * n)
+        windows: Counter[int] = Counter()
+        todo = iter(range(n))
+        throttled = 0
+
+        async def worker() -> None:
+            nonlocal throttled
+            for _ in todo:
+                attempt = 0
+                while True:
+                    attempt += 1
+                    await bucket.acquire()
+                    await clock.sleep(0.01)  # the request's round trip
+                    windows[math.floor(clock.now())] += 1
+                    if windows[math.floor(clock.now())] <= limit:
+                        await bucket.feedback(throttled=False)
+                        break
+                    throttled += 1
+                    delay = next(jitter) * min(30.0, 0.5 * 2 ** (attempt - 1))
+                    await bucket.feedback(throttled=True, pause=delay)
+                    await clock.sleep(delay)
+
+        start = clock.now()
+        tasks = [asyncio.create_task(worker()) for _ in range(16)]
+        await clock.run_until_idle()
+        await asyncio.gather(*tasks)
+        assert (clock.now() - start) / (n / limit) <= 1.10
+        assert throttled <= 0.02 * n
