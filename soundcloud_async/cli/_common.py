@@ -257,7 +257,7 @@ def run_command(args: argparse.Namespace) -> int:
     exits 1; Ctrl-C exits 130. Anything else is a bug and keeps its traceback.
     """
     try:
-        code: int = anyio.run(args.run, args)
+        code: int = anyio.run(args.run, args, backend_options=event_loop_options())
         return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -275,6 +275,23 @@ def run_command(args: argparse.Namespace) -> int:
             message += f" (and {len(described) - 1} more errors)"
         error(message)
         return code
+
+
+def event_loop_options() -> dict[str, Any]:
+    """anyio's asyncio options for the command: uvloop when it is installed.
+
+    ``pip install 'soundcloud-async[speed]'`` installs uvloop; ``SOUNDCLOUD_ASYNC_LOOP=
+    asyncio`` keeps the standard loop anyway.
+    """
+    if os.environ.get("SOUNDCLOUD_ASYNC_LOOP", "").strip().lower() == "asyncio":
+        return {}
+    if sys.platform == "win32":  # anyio would look for winloop there
+        return {}
+    try:
+        import uvloop  # noqa: F401
+    except ImportError:
+        return {}
+    return {"use_uvloop": True}
 
 
 def _leaves(exc: BaseException) -> list[BaseException]:
