@@ -58,7 +58,7 @@ def bench(session: nox.Session) -> None:
 
     Pass ``-- --full`` for the full-length runs recorded in benchmarks/RESULTS.md.
     """
-    session.install("-e", ".[test,bench]")
+    session.install("-e", ".[test,bench,speed]")
     session.run("python", "benchmarks/run_all.py", *session.posargs)
 
 

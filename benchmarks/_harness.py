@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import socket
@@ -36,9 +37,13 @@ __all__ = [
     "rss_bytes",
     "start_endless",
     "start_fake",
+    "summary",
     "timed",
     "verdict",
 ]
+
+#: Lines starting with this carry one row of run_all.py's closing table (JSON).
+SUMMARY_PREFIX = "@@summary "
 
 
 def free_port() -> int:
@@ -221,6 +226,14 @@ def timed() -> Iterator[Timing]:
     finally:
         t.wall = time.perf_counter() - w0
         t.cpu = time.process_time() - c0
+
+
+def summary(row: str, figure: str, target: str, ok: bool | None) -> None:
+    """Report one row of the closing table that ``run_all.py`` prints after every script.
+
+    ``ok`` is ``None`` for a row without a target (shown for information).
+    """
+    print(SUMMARY_PREFIX + json.dumps({"row": row, "figure": figure, "target": target, "ok": ok}))
 
 
 def verdict(ratio: float, target: float) -> str:

@@ -76,13 +76,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{n:>10,} {before / 1e6:>14.1f} {peak / 1e6:>8.1f} {growth:>10.1f} {n / wall:>9,.0f}"
             f"  {'ok' if growth < LIMIT_MB else 'OVER'} (target < {LIMIT_MB:g} MB)"
         )
+    spread = max(growths) - min(growths)
     if len(growths) > 1:
-        spread = max(growths) - min(growths)
         print(
             f"growth spread across N: {spread:.1f} MB "
             f"({'constant in N' if spread < 5 else 'GROWS WITH N'}; tolerance 5 MB)"
         )
         ok = ok and spread < 5
+    _harness.summary(
+        f"memory iterating {', '.join(f'{n:,}' for n in args.items)} items, {args.loop}",
+        "growth " + " / ".join(f"{g:.1f}" for g in growths) + f" MB (spread {spread:.1f} MB)",
+        f"< {LIMIT_MB:g} MB, spread < 5 MB",
+        ok,
+    )
     return 0 if ok else 3  # 3: ran, but missed a target (run_all.py)
 
 

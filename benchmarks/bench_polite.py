@@ -9,8 +9,8 @@ then makes N ``sc.tracks.get()`` calls from ``--tasks`` concurrent tasks, twice:
    (``burst=1``: a bucket that starts full would send its burst on top of the first
    window's R and draw 429s from a fixed-window server by construction.)
 2. configured at 2R: ``TokenBucket(2R, burst=1, adaptive=True)``. Target: all N
-   done, the 429s drawn bounded (printed, with the adaptive rate it settled at) and a
-   total time within 10% of N/R: the server's budget, not the client, sets the pace.
+   done, at most 2% 429s (printed, with the adaptive rate it settled at) and a total
+   time within 10% of N/R: the server's budget, not the client, sets the pace.
 
     .venv/bin/python benchmarks/bench_polite.py                 # R=50, N=250: ~12 s
     .venv/bin/python benchmarks/bench_polite.py --rate 50 --requests 3000
@@ -95,11 +95,23 @@ def main(argv: list[str] | None = None) -> int:
             f"rate now {bucket.rate:.1f}/s"
         )
         if bucket.adaptive:
-            good = done == n and ratio <= 1.10 and throttled <= max(10, n // 10)
-            line += "  " + ("ok" if good else "MISSED") + " (all N, <= 1.10 x N/R, 429s <= 10%)"
+            good = done == n and ratio <= 1.10 and throttled <= max(2, n * 0.02)
+            line += "  " + ("ok" if good else "MISSED") + " (all N, <= 1.10 x N/R, 429s <= 2%)"
+            _harness.summary(
+                "adaptive limiter set to 2R, time vs N/R and 429s",
+                f"{ratio:.3f}x N/R, {throttled / n:.1%} 429s ({throttled} of {n}), {done}/{n} done",
+                "<= 1.10x, <= 2%",
+                good,
+            )
         else:
             good = done == n and throttled == 0
             line += "  " + ("ok" if good else "MISSED") + " (all N, zero 429s)"
+            _harness.summary(
+                "limiter set to R, time vs N/R and 429s",
+                f"{ratio:.3f}x N/R, {throttled} 429s, {done}/{n} done",
+                "zero 429s",
+                good,
+            )
         ok = ok and good
         print(line)
     return 0 if ok else 3  # 3: ran, but missed a target (run_all.py)

@@ -25,6 +25,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _harness
 
 from soundcloud_async._ratelimit import TokenBucket
 
@@ -78,7 +81,9 @@ def worst_window(stamps: list[float], width: float) -> int:
     return worst
 
 
-async def achieved_rate(rate: float, tasks: int, seconds: float, latency: float) -> bool:
+async def achieved_rate(
+    rate: float, tasks: int, seconds: float, latency: float
+) -> tuple[bool, float, float]:
     """Saturate a bucket with ``tasks`` workers for ``seconds``; print and check figures."""
     bucket = TokenBucket(rate)
     start = time.monotonic()
@@ -113,16 +118,18 @@ async def achieved_rate(rate: float, tasks: int, seconds: float, latency: float)
         f"  steady {steady:8.2f}/s  steady/rate {steady / rate:.4f}"
         f"  waited {bucket.waited:.0f} task-s"
     )
+    worst_ratio = 0.0
     for width in WINDOWS:
         worst = worst_window(stamps, width)
         limit = burst + rate * width
         within = worst <= limit + 1e-6
         ok = ok and within
+        worst_ratio = max(worst_ratio, worst / limit)
         print(
             f"      worst {width:>4g}s window: {worst:>5} admitted, limit {limit:7.1f}"
             f"  ratio {worst / limit:.3f}  {'ok' if within else 'EXCEEDED'}"
         )
-    return ok
+    return ok, steady / rate, worst_ratio
 
 
 async def main(seconds: float) -> int:
@@ -136,8 +143,24 @@ async def main(seconds: float) -> int:
     print(f"  feedback(ok)       {fb * 1e6:6.3f} us   (adaptive bucket at its ceiling)")
     print(f"(b) achieved rate over {seconds:g} s of real time, simulated 50 ms requests")
     ok = True
+    accuracy = []
     for rate, tasks in ((50.0, 200), (500.0, 2000)):
-        ok = await achieved_rate(rate, tasks, seconds, latency=0.05) and ok
+        good, steady, worst = await achieved_rate(rate, tasks, seconds, latency=0.05)
+        ok = ok and good
+        accuracy.append(f"{rate:g}/s: steady {steady:.4f}x, worst window {worst:.3f}x")
+    _harness.summary(
+        "limiter accuracy (real time)",
+        "; ".join(accuracy),
+        "steady within 1%, windows <= burst + rate*t",
+        ok,
+    )
+    _harness.summary(
+        "limiter acquire() cost (not waiting)",
+        f"{acq * 1e6:.3f} us ({acq / base:.2f}x an empty await); feedback(ok) {fb * 1e6:.3f} us",
+        "< 2 us",
+        acq < 2e-6,
+    )
+    ok = ok and acq < 2e-6
     print("all checks passed" if ok else "SOME CHECKS FAILED")
     return 0 if ok else 1
 
