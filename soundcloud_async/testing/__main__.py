@@ -206,6 +206,9 @@ async def serve(args: argparse.Namespace) -> None:
         retry_after_header=args.retry_after,
         host=args.host,
         port=args.port,
+        # Nothing outside this process can read the request log: keep only its counts,
+        # so a long crawl of a big world does not grow the server by ~1 KB per request.
+        max_records=0,
     )
     try:
         await fake.start()
