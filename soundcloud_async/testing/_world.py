@@ -962,7 +962,7 @@ class World:
           counts are heavy-tailed: 500 celebrities, the top one followed by 80% of
           all users (40k: a followers job of 200 pages of 200), the next by 21k, 15k,
           ...; the median user has ~23 followers.
-        * ``"huge"``: 500k users, 1.7M tracks, 400k playlists (~1.5 s, ~170 MB).
+        * ``"huge"``: 500k users, 1.7M tracks, 400k playlists (~1.5 s, ~130 MB).
           900 celebrities, the top one followed by 400k users (2000 pages). A
           breadth-first crawl of followings from :attr:`default_user_urn` reaches
           1.3M users, tracks and playlists by depth 3 (:meth:`follow_reach`). Its
@@ -1227,7 +1227,8 @@ class World:
         extra = len(stars) + len(rel.in_over)
         in_count = layers.in_count
         top = heapq.nlargest(n + extra, range(len(in_count)), key=in_count.__getitem__)
-        candidates = {*top, *stars, *rel.in_over}
+        added = range(self._n_users0, len(self._users))  # users made by add_user
+        candidates = {*top, *stars, *rel.in_over, *added}
         ranked = sorted(
             (-self.followers(u).count(), u) for u in candidates if self._users.at(u) >= 0
         )

@@ -191,10 +191,12 @@ class TestMostFollowed:
             w.follow(u, top)
         assert [top, fresh] == [index(w, urn) for urn, _ in w.most_followed(2)]
 
-    def test_small_n(self, large: World) -> None:
-        """n=0 gives nothing; a negative n is a ValueError."""
+    def test_small_and_large_n(self, large: World) -> None:
+        """n=0 gives nothing, n past the users gives them all; a negative n is a ValueError."""
         assert [] == large.most_followed(0)
-        assert 8 == len(World.generate(size="tiny").most_followed(100))
+        tiny = World.generate(size="tiny")
+        loner = tiny.add_user("Nobody Follows Me")["urn"]
+        assert (9, (loner, 0)) == (len(tiny.most_followed(100)), tiny.most_followed(100)[-1])
         with pytest.raises(ValueError, match="negative"):
             large.most_followed(-1)
 
