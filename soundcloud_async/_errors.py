@@ -261,8 +261,12 @@ class PreviewOnly(Forbidden):
 
     The track offers no full-length format, or every one it offers answered 403 while
     its preview works (soundcloud/api#534). Download the preview on purpose with
-    ``format="preview_mp3_128_url"``.
+    ``format="preview_mp3_128_url"``. Its message is the reason alone, without the status
+    and URL of the request that found it out.
     """
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFound(APIError):

@@ -437,7 +437,7 @@ def candidates(streams: Any, format: str | None) -> list[tuple[str, str]]:
 
 def preview_only(reason: str, cause: Forbidden | None = None) -> PreviewOnly:
     return PreviewOnly(
-        f"{reason}: pass format='preview_mp3_128_url' to download the preview",
+        f"{reason}; pass format='preview_mp3_128_url' to download the preview",
         status=403,
         method="GET",
         url=cause.url if cause is not None else "(streams)",

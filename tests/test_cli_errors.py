@@ -62,6 +62,20 @@ def case(
 
 
 TOKEN = "--access-token t"
+
+
+def _preview_only_track() -> str:
+    """A track of the errors server's world (seed 0, tiny) that offers only its preview."""
+    from soundcloud_async.testing._world import World
+
+    world = World.generate(seed=0, size="tiny")
+    return next(
+        world.track_urn(t)
+        for t in world.all_tracks().live_keys()
+        if world.track_meta(t).access == 1 and not world.track_meta(t).private
+    )
+
+
 CASES: list[Case] = [
     # -- the command itself ------------------------------------------------------------
     case("no-command", "", EXIT_USAGE, "required: COMMAND", "--help"),
@@ -254,6 +268,40 @@ CASES: list[Case] = [
     case("fake-server-negative-slow-delay", "fake-server --slow-delay -1", EXIT_USAGE, "--slow"),
     case("fake-server-zero-token-lifetime", "fake-server --token-lifetime 0", EXIT_USAGE, "--tok"),
     case("fake-server-negative-spam-after", "fake-server --spam-after -1", EXIT_USAGE, "--spam"),
+    # -- download ----------------------------------------------------------------------
+    case("download-no-target", f"download {TOKEN}", EXIT_USAGE, "required: URN|URL"),
+    case(
+        "download-not-a-track", f"download soundcloud:users:1 {TOKEN}", EXIT_USAGE,
+        "track URN", "soundcloud:users:1",
+    ),
+    case(
+        "download-bad-format", f"download soundcloud:tracks:1 {TOKEN} --format flac",
+        EXIT_USAGE, "--format", "invalid choice: 'flac'",
+    ),
+    case(
+        "download-bad-concurrency", f"download soundcloud:tracks:1 {TOKEN} --concurrency 17",
+        EXIT_USAGE, "--concurrency", "1 to 16",
+    ),
+    case(
+        "download-out-is-a-directory", f"download soundcloud:tracks:1 {TOKEN} --out {{tmp}}",
+        EXIT_USAGE, "is a directory",
+    ),
+    case(
+        "download-out-missing-directory",
+        f"download soundcloud:tracks:1 {TOKEN} --out {{tmp}}/no/a.m4a", EXIT_USAGE, "no directory",
+    ),
+    case(
+        "download-not-found",
+        "download soundcloud:tracks:999999999 --base-url {url} --access-token {token}"
+        " --out {tmp}/a.m4a",
+        EXIT_ERROR, "404 - Not Found", never=("404 404",),
+    ),
+    case(
+        "download-preview-only",
+        f"download {_preview_only_track()} --base-url {{url}} --access-token {{token}}"
+        " --out {tmp}/a.m4a",
+        EXIT_ERROR, "preview", "--format preview_mp3_128",
+    ),
 ]  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""The ``soundcloud-async`` command: crawl, status, export, get, resolve, a fake server, a demo.
+"""The ``soundcloud-async`` command: crawl, status, export, get, resolve, download, a fake
+server, a demo.
 
 Built on stdlib :mod:`argparse`: a few subcommands with plain options need nothing more,
 and the library keeps its dependency list short. Each subcommand is a module here
@@ -34,6 +35,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "_export",
     "get": "_get",
     "resolve": "_resolve",
+    "download": "_download",
     "fake-server": "_fake_server",
 }
 
