@@ -56,6 +56,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--rate", "50", "--requests", "200"],
         ["--rate", "50", "--requests", "3000"],
     ),
+    "hls": ("bench_hls.py", ["--rounds", "2"], ["--rounds", "5"]),
 }
 
 

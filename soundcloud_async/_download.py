@@ -6,11 +6,13 @@
 else is a progressive body, copied as it comes.
 
 A download to a path writes ``DEST.part``, renamed over ``DEST`` when complete. For
-HLS, after each segment the part file is fsynced and ``DEST.part.json`` records the
-segments and bytes it holds, so it never claims bytes that are not on disk. With
-``resume=True`` a later call (after a crash, a kill or a cancellation) truncates the
-part file to what the sidecar records and goes on from the next segment: never from
-scratch, never with a gap. The sidecar holds no secret and no URL: the track's URN
+HLS, ``DEST.part.json`` records the segments and bytes the part file holds: rewritten
+at most every half second, and always when the download stops on something it sees
+(an error, a cancellation, Ctrl-C), each time after an fsync of the part file, so it
+never claims bytes that are not on disk. With ``resume=True`` a later call truncates
+the part file to what the sidecar records and goes on from the next segment: never
+from scratch, never with a gap (a process killed outright re-fetches at most the last
+half second's segments). The sidecar holds no secret and no URL: the track's URN
 (or a hash of the URL), the format, the container, the playlist's fingerprint (its
 segment durations) and the counts; a playlist that no longer matches (the track was
 re-uploaded) starts the file over. Without ``resume``, a failed download removes its
@@ -26,6 +28,7 @@ import hashlib
 import io
 import logging
 import os
+import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import IO, Any, Final, TypeAlias, TypeVar
 
@@ -71,6 +74,8 @@ _EXTENSIONS: Final = {
 }
 _SIDECAR_KIND: Final = "soundcloud_async/hls-progress"
 _SIDECAR_VERSION: Final = 1
+#: Seconds between checkpoints of a download to a path (fsync, then the sidecar).
+SYNC_INTERVAL: Final = 0.5
 T = TypeVar("T")
 
 
@@ -284,45 +289,68 @@ def _check_path(dest: str | os.PathLike[str]) -> str:
 
 
 class _PartFile:
-    """``DEST.part`` and its sidecar: opened, locked, resumed, committed per segment."""
+    """``DEST.part`` and its sidecar: opened, locked, resumed, checkpointed.
 
-    def __init__(self, path: str) -> None:
+    Segments are appended as they come; at most every :data:`SYNC_INTERVAL` seconds
+    (and when the download stops for any reason it sees: an error, a cancellation,
+    Ctrl-C) the part file is fsynced and only then the sidecar rewritten, so the
+    sidecar never claims bytes that are not on disk. A process killed outright loses at
+    most the segments of the last interval: they are fetched again on resume. (An fsync
+    per segment cost more than the whole download on loopback; see
+    ``benchmarks/bench_hls.py``.)
+    """
+
+    def __init__(self, path: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
         self.part = path + ".part"
         self.sidecar_path = path + ".part.json"
         self.file: IO[bytes] | None = None
+        self.state: _Sidecar | None = None
+        self._synced: _Sidecar | None = None
+        self._clock = clock
+        self._synced_at = clock()
 
     def open(self, wanted: _Sidecar, resume: bool) -> _Sidecar:
         """Open (and lock) the part file; the state to go on from."""
         kept = _Sidecar.load(self.sidecar_path) if resume else None
-        try:
-            f = open(self.part, "r+b" if kept is not None else "w+b")  # noqa: SIM115
-        except FileNotFoundError:
-            kept = None
-            f = open(self.part, "w+b")  # noqa: SIM115
+        # Not truncated before the lock is held: it may be another download's file.
+        f = os.fdopen(os.open(self.part, os.O_RDWR | os.O_CREAT, 0o666), "r+b")
         self.file = f
         _lock(f, self.path)
+        state = attrs.evolve(wanted, done=0, size=0)
         if kept is not None and kept.matches(wanted) and 0 < kept.done <= wanted.segments:
             size = os.fstat(f.fileno()).st_size
             if size >= kept.size:
-                f.truncate(kept.size)
-                f.seek(kept.size)
-                return kept
-        f.truncate(0)
-        f.seek(0)
-        return attrs.evolve(wanted, done=0, size=0)
+                state = kept
+        f.truncate(state.size)
+        f.seek(state.size)
+        self.state = self._synced = state
+        self._synced_at = self._clock()
+        return state
 
     def commit(self, data: bytes, state: _Sidecar) -> None:
-        """Append a segment, make it durable, then record it in the sidecar."""
+        """Append a segment; checkpoint if the last checkpoint is old enough."""
         f = self.file
         assert f is not None
         f.write(data)
+        self.state = state
+        if self._clock() - self._synced_at >= SYNC_INTERVAL:
+            self.sync()
+
+    def sync(self) -> None:
+        """Make the part file durable, then record what it holds in the sidecar."""
+        f, state = self.file, self.state
+        assert f is not None
+        assert state is not None
         f.flush()
         os.fsync(f.fileno())
-        tmp = self.sidecar_path + ".tmp"
-        with open(tmp, "wb") as side:
-            side.write(state.to_json())
-        os.replace(tmp, self.sidecar_path)
+        if state != self._synced and state.done > 0:
+            tmp = self.sidecar_path + ".tmp"
+            with open(tmp, "wb") as side:
+                side.write(state.to_json())
+            os.replace(tmp, self.sidecar_path)
+            self._synced = state
+        self._synced_at = self._clock()
 
     def write_init(self, data: bytes) -> None:
         assert self.file is not None
@@ -339,7 +367,11 @@ class _PartFile:
             os.unlink(self.sidecar_path)
 
     def abandon(self, keep: bool) -> None:
+        """Stop: checkpoint what was written (``keep``) or remove it all."""
         if self.file is not None:
+            if keep and self.state is not None:
+                with contextlib.suppress(OSError, ValueError):
+                    self.sync()
             with contextlib.suppress(OSError):
                 self.file.close()
         if not keep:

@@ -231,8 +231,9 @@ def sniff_container(data: bytes) -> str:
         return "mpegts"
     if data[:4] == b"OggS":
         return "ogg"
-    head = data[_skip_id3(data) :]
-    if len(head) >= 2 and head[0] == 0xFF:
+    at = _skip_id3(data)
+    head = data[at : at + 2]
+    if len(head) == 2 and head[0] == 0xFF:
         if head[1] & 0xF6 == 0xF0:
             return "adts"
         if head[1] & 0xE0 == 0xE0:
@@ -262,30 +263,41 @@ def _mp3_frame(header: bytes) -> tuple[int, float]:
 _ADTS_RATES: Final = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000)
 
 
+def _frame_header(header: bytes, container: str) -> tuple[int, float]:
+    """``(length, seconds)`` of the MP3 or ADTS frame whose header starts ``header``."""
+    if len(header) < 7 or header[0] != 0xFF:
+        return 0, 0.0
+    if container == "adts":
+        rate_index = (header[2] >> 2) & 0xF
+        if header[1] & 0xF6 != 0xF0 or rate_index >= len(_ADTS_RATES):
+            return 0, 0.0
+        length = ((header[3] & 0x3) << 11) | (header[4] << 3) | (header[5] >> 5)
+        return length, 1024 * ((header[6] & 0x3) + 1) / _ADTS_RATES[rate_index]
+    if header[1] & 0xE0 != 0xE0:
+        return 0, 0.0
+    return _mp3_frame(header)
+
+
 def _frames_seconds(data: bytes, container: str) -> float | None:
-    """Seconds of audio in whole MP3 or ADTS frames, end to end (``None``: not whole)."""
+    """Seconds of audio in whole MP3 or ADTS frames, end to end (``None``: not whole).
+
+    A segment repeats a handful of distinct headers: each is decoded once.
+    """
     offset = _skip_id3(data)
     end = len(data)
     if offset >= end:
         return None
     seconds = 0.0
+    known: dict[bytes, tuple[int, float]] = {}
     while offset < end:
         header = data[offset : offset + 7]
-        if len(header) < 4 or header[0] != 0xFF:
-            return None
-        if container == "adts":
-            rate_index = (header[2] >> 2) & 0xF
-            if header[1] & 0xF6 != 0xF0 or len(header) < 7 or rate_index >= len(_ADTS_RATES):
-                return None
-            length = ((header[3] & 0x3) << 11) | (header[4] << 3) | (header[5] >> 5)
-            seconds += 1024 * ((header[6] & 0x3) + 1) / _ADTS_RATES[rate_index]
-        else:
-            if header[1] & 0xE0 != 0xE0:
-                return None
-            length, frame_seconds = _mp3_frame(header)
-            seconds += frame_seconds
+        frame = known.get(header)
+        if frame is None:
+            frame = known[header] = _frame_header(header, container)
+        length, frame_seconds = frame
         if length < 7:
             return None
+        seconds += frame_seconds
         offset += length
     return seconds if offset == end else None
 

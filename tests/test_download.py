@@ -231,3 +231,31 @@ class TestResult:
             DownloadProgress(5, 10).fraction,
             DownloadProgress(5).fraction,
         )
+
+
+class TestCheckpoints:
+    """The sidecar is rewritten at most every SYNC_INTERVAL, and always on stopping."""
+
+    def test_interval(self, tmp_path: Path) -> None:
+        """Commits inside the interval do not touch the sidecar; one after it does."""
+        from soundcloud_async._download import SYNC_INTERVAL
+
+        def at(done: int) -> _Sidecar:
+            return _Sidecar("soundcloud:tracks:1", None, "mp3", 10, "f" * 32, done, 10 * done)
+
+        now = [0.0]
+        path = str(tmp_path / "a.mp3")
+        sidecar = tmp_path / "a.mp3.part.json"
+        part = _PartFile(path, clock=lambda: now[0])
+        part.open(at(0), resume=False)
+        part.commit(b"a" * 10, at(1))
+        early = sidecar.exists()
+        now[0] += SYNC_INTERVAL
+        part.commit(b"b" * 10, at(2))
+        recorded = orjson.loads(sidecar.read_bytes())["done"]
+        part.commit(b"c" * 10, at(3))
+        still = orjson.loads(sidecar.read_bytes())["done"]
+        part.abandon(keep=True)
+        final = orjson.loads(sidecar.read_bytes())
+        assert (False, 2, 2, 3, 30) == (early, recorded, still, final["done"], final["size"])
+        assert 30 == os.path.getsize(path + ".part")
