@@ -1,4 +1,5 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s bench``."""
+"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s soak``,
+``nox -s bench``."""
 
 from __future__ import annotations
 
@@ -50,6 +51,20 @@ def typing(session: nox.Session) -> None:
     """Type-check the package and tests/typing with mypy --strict."""
     session.install("-e", ".[test]", "mypy>=1.10")
     session.run("mypy")
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """Long runs: every `fuzz` property test with hypothesis's soak profile.
+
+    The soak profile (tests/conftest.py) runs 2,500 examples per test, about a hundred
+    times the default run. Pass pytest options after ``--``.
+    """
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest", "-m", "fuzz", "--hypothesis-profile=soak", "-p", "no:cacheprovider",
+        *session.posargs,
+    )  # fmt: skip
 
 
 @nox.session

@@ -175,12 +175,18 @@ def _to_number(value: Any) -> int | float | None:
     cls = value.__class__
     if cls is str:
         text = value.strip()
-        return int(text) if _INT_RE.fullmatch(text) else _to_float(text)
-    if isinstance(value, bool):
+        if not _INT_RE.fullmatch(text):
+            return _to_float(text)
+        result: int | float = int(text)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if isinstance(value, (int, float)):
-        return value if value - value == 0 else None  # rejects nan and inf
-    return None
+    else:
+        result = value
+        if result - result != 0:  # rejects nan and inf
+            return None
+    if isinstance(result, int) and not INT_MIN <= result <= INT_MAX:
+        return None  # like an int field: no writer could store it
+    return result
 
 
 _TRUE: Final = frozenset({"true", "1"})
@@ -314,8 +320,12 @@ _FIELD_TEMPLATES: Final = {
     ),
     "float": "    if x.__class__ is not float and x is not None:\n        x = _to_float(x)\n",
     "number": (
-        "    if x.__class__ is not int and x.__class__ is not float and x is not None:\n"
-        "        x = _to_number(x)\n"
+        "    if x.__class__ is not float:\n"
+        "        if x.__class__ is not int:\n"
+        "            if x is not None:\n"
+        "                x = _to_number(x)\n"
+        f"        elif not {INT_MIN} <= x <= {INT_MAX}:\n"
+        "            x = None\n"
     ),
     "bool": "    if x.__class__ is not bool and x is not None:\n        x = _to_bool(x)\n",
     "date": _DATE_TEMPLATE,

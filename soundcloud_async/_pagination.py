@@ -37,6 +37,7 @@ from soundcloud_async._errors import (
     DecodeError,
     InvalidArgument,
     PaginationError,
+    redact_url,
 )
 from soundcloud_async._fastpath import REJECT
 
@@ -168,11 +169,16 @@ class Paginator(Generic[T]):
         else:
             # Checkpoints hold no secrets (consumer_key…): the first request's
             # parameters are put back, as for a next_href that dropped them.
-            self._next_url = (
-                None
-                if resume_from.url is None
-                else self._restore(URL(resume_from.url, encoded=True))
-            )
+            try:
+                self._next_url = (
+                    None
+                    if resume_from.url is None
+                    else self._restore(URL(resume_from.url, encoded=True))
+                )
+            except (ValueError, TypeError) as exc:
+                raise InvalidArgument(
+                    f"the checkpoint's URL is not usable: {redact_url(str(resume_from.url))!r:.80}"
+                ) from exc
             skip = resume_from.skip
         self._skip = skip
         self._buffer: list[T] = []
@@ -327,13 +333,29 @@ class Paginator(Generic[T]):
 
     def _follow(self, next_href: str, transport: Transport) -> str:
         try:
-            url = URL(next_href, encoded=True)
+            text = self._on_api_host(next_href, transport)
+            key = _loop_key(text)
         except (ValueError, TypeError) as exc:
-            raise PaginationError(f"next_href is not a URL: {next_href!r:.120}") from exc
+            # yarl refuses some URLs only when a part is used (a port of "A", a host
+            # that is not ASCII, a scheme on a relative URL): all of them are unusable.
+            raise PaginationError(
+                f"next_href is not a usable URL: {redact_url(next_href)!r:.120}"
+            ) from exc
+        if key in self._recent_set:
+            raise PaginationError(
+                "next_href repeats a page already fetched (a pagination loop); stopping"
+            )
+        return text
+
+    def _on_api_host(self, next_href: str, transport: Transport) -> str:
+        """``next_href`` as an absolute URL on the API host, parameters restored."""
+        url = URL(next_href, encoded=True)
         if not url.is_absolute():
             url = transport.base.join(url)
         if url.scheme not in ("http", "https"):
-            raise PaginationError(f"next_href is not an http(s) URL: {next_href!r:.120}")
+            raise PaginationError(
+                f"next_href is not an http(s) URL: {redact_url(next_href)!r:.120}"
+            )
         if not transport.same_origin(url):
             # The origin with its port: a different port is a different server.
             shown = _origin(url)
@@ -346,12 +368,7 @@ class Paginator(Generic[T]):
             )
             base = transport.base
             url = url.with_scheme(base.scheme).with_host(base.host or "").with_port(base.port)
-        text = self._restore(url)
-        if _loop_key(text) in self._recent_set:
-            raise PaginationError(
-                "next_href repeats a page already fetched (a pagination loop); stopping"
-            )
-        return text
+        return self._restore(url)
 
     def _restore(self, url: URL) -> str:
         """``url`` with the first request's parameters it lacks put back."""

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from aioresponses import aioresponses
+from hypothesis import HealthCheck, settings
 
 from soundcloud_async._backoff import RetryPolicy
 from soundcloud_async._ratelimit import Unlimited
 
 BASE = "https://api.soundcloud.com"
+
+# Property tests (tests/test_fuzz.py, marked `fuzz`): a few seconds in the default run;
+# `pytest --hypothesis-profile=soak` (nox -s soak) runs a hundred times as many examples.
+# No example database: runs are reproducible from the printed blob, and write no files.
+_FUZZ = {
+    "deadline": dt.timedelta(seconds=2),  # one example, on a loaded machine; a hang fails
+    "suppress_health_check": [HealthCheck.too_slow],
+    "database": None,
+    "print_blob": True,
+}
+settings.register_profile("quick", max_examples=20, **_FUZZ)
+settings.register_profile("soak", max_examples=2500, **_FUZZ)
+settings.load_profile("quick")
 
 
 def _patch_aioresponses_for_aiohttp_314() -> None:

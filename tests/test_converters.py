@@ -410,6 +410,19 @@ class TestIntegerRange:
             db.close()
         assert (None, None, None, None) == (track.id, track.playback_count, track.bpm, track.title)
 
+    @pytest.mark.parametrize(
+        "value", [2**63, -(2**63) - 1, "9999999999999999999", pytest.param(10**400, id="huge")]
+    )
+    def test_int_or_float_field(self, value: Any) -> None:
+        """An ``int | float`` field (a comment's timestamp) drops 64-bit overflows too
+        (found by tests/test_fuzz.py)."""
+        from soundcloud_async.models import Comment
+
+        comment = structure({"timestamp": value, "body": "kept"}, Comment)
+        assert (None, "kept") == (comment.timestamp, comment.body)
+        assert 4960.5 == structure({"timestamp": "4960.5"}, Comment).timestamp
+        assert 2**63 - 1 == structure({"timestamp": 2**63 - 1}, Comment).timestamp
+
     def test_huge_int_in_float_and_str_fields(self) -> None:
         """An int too big for ``float()`` or ``str()`` gives ``None``, not an exception."""
         track = structure({"bpm": 10**400, "title": 10**5000, "genre": 12}, Track)

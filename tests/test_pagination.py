@@ -272,6 +272,27 @@ class TestFaults:
             "rewriting it onto https://api.soundcloud.com:443" in caplog.text
         )
 
+    @pytest.mark.parametrize(
+        "href", ["HTTP://:A/x", "https://\x80/x", "HTTP:", "https://h:99999/x"]
+    )
+    async def test_unusable_next_href(
+        self, href: str, mocked: aioresponses, client: SoundCloud
+    ) -> None:
+        """A next_href yarl refuses only when a part is used is a PaginationError, after
+        the page's items (found by tests/test_fuzz.py: ValueError, UnicodeEncodeError)."""
+        server = PagedServer(list(range(20)))
+        server.next_href_override = lambda url, nxt: href
+        serve(mocked, server)
+        got: list[int] = []
+        with pytest.raises(PaginationError, match="next_href is not"):
+            await drain(paginate(client, limit=10), got)
+        assert list(range(10)) == got
+
+    def test_unusable_checkpoint_url(self, client: SoundCloud) -> None:
+        """A stored checkpoint whose URL yarl cannot use is an InvalidArgument."""
+        with pytest.raises(InvalidArgument, match="checkpoint"):
+            paginate(client, resume_from=Checkpoint("https://h:A/x", 0))
+
     async def test_dropped_parameters_restored(
         self, mocked: aioresponses, client: SoundCloud
     ) -> None:
