@@ -52,7 +52,16 @@ __all__ = [
 DEFAULT_CLIENT_ID: Final = "fake-client-id"
 DEFAULT_CLIENT_SECRET: Final = "fake-client-secret"
 _MASKED: Final = frozenset(
-    {"oauth_token", "access_token", "refresh_token", "client_secret", "code", "code_verifier"}
+    {
+        "oauth_token",
+        "access_token",
+        "refresh_token",
+        "client_secret",
+        "code",
+        "code_verifier",
+        "consumer_key",
+        "secret_token",
+    }
 )
 
 

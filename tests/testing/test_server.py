@@ -102,6 +102,9 @@ class TestRequestLog:
         await get_json(http, fake.url("/_stub/echo"), params={"oauth_token": token})
         assert token not in repr(fake.requests)
         assert {"oauth_token": "***"} == fake.requests[-1].query
+        secret = {"consumer_key": "ck-SECRET-1", "secret_token": "s-SECRET2"}
+        await get_json(http, fake.url("/_stub/echo"), params=secret, headers=bearer(token))
+        assert {"consumer_key": "***", "secret_token": "***"} == fake.requests[-1].query
 
     async def test_unmatched_paths_are_logged_too(
         self, fake: FakeSoundCloud, http: aiohttp.ClientSession, token: str
