@@ -8,6 +8,8 @@ feeds it arbitrary, bounded input from the strategies below:
   ``make_converter()``), on JSON-like values and on objects keyed by the model's own
   fields: a model, or :class:`StructureError` for a non-object; and what comes out can
   be written back (orjson) and round-trips.
+* ``TestFastPath``: the strict decoders from bytes (``_fastpath``): the model, or
+  ``REJECT`` (the tolerant path then takes the body); never an exception.
 * ``TestClassify``: the error classifier, on any status, headers and bytes: data, an
   :class:`APIError`, or a :class:`DecodeError`.
 * ``TestURN``: the URN parser, on anything: a canonical URN or :class:`InvalidURN`.
@@ -62,6 +64,7 @@ from soundcloud_async._errors import (
     RateLimited,
     classify,
 )
+from soundcloud_async._fastpath import REJECT, object_decoder, page_decoder
 from soundcloud_async._http import Response
 from soundcloud_async._pagination import Paginator
 from soundcloud_async._urn import URN
@@ -325,6 +328,39 @@ class TestModels:
         with documented(StructureError, TypeError, ValueError) as raised:
             _CONVERTER.structure(items, cls)
         assert isinstance(items, dict) == (not raised)
+
+
+_FAST_MODELS = [cls for cls in READ_MODELS if object_decoder(cls) is not None]
+
+
+class TestFastPath:
+    """The strict decoders: a model (or a page) or REJECT, for any bytes."""
+
+    @scaled(4)
+    @given(data=st.data(), cls=st.sampled_from(_FAST_MODELS))
+    def test_any_bytes(self, data: st.DataObject, cls: type) -> None:
+        """Bodies built from the model's fields, any JSON, or any bytes."""
+        body = data.draw(
+            st.one_of(
+                _OBJECTS[cls].map(_bytes_of),
+                json_like.map(_bytes_of),
+                st.binary(max_size=256),
+                st.lists(_OBJECTS[cls], max_size=3).map(
+                    lambda items: _bytes_of({"collection": items, "next_href": "x"})
+                ),
+            )
+        )
+        decode_object, decode_page = object_decoder(cls), page_decoder(cls)
+        assert decode_object is not None
+        assert decode_page is not None
+        one = decode_object(body)
+        assert one is REJECT or isinstance(one, cls)
+        page = decode_page(body)
+        if page is not REJECT:
+            items, next_href, future_href = page
+            assert all(isinstance(item, cls) for item in items)
+            assert next_href is None or isinstance(next_href, str)
+            assert future_href is None or isinstance(future_href, str)
 
 
 _statuses = st.one_of(
