@@ -54,6 +54,14 @@ _LEGACY = {
 }
 
 
+def page_size(text: str) -> int:
+    """An integer from 1 to 200 (argparse type)."""
+    value = positive_int(text)
+    if value > 200:
+        raise argparse.ArgumentTypeError(f"expected 1 to 200 items per page, not {text!r}")
+    return value
+
+
 def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
     """The options of a crawl: depth, direction, store, export, concurrency, progress."""
     p = argparse.ArgumentParser(add_help=False)
@@ -120,6 +128,21 @@ def crawl_options(*, demo: bool) -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--playlist-tracks", action="store_true", help="include each playlist's track list"
+    )
+    g.add_argument(
+        "--no-tracks", dest="tracks", action="store_false", help="do not crawl users' tracks"
+    )
+    g.add_argument(
+        "--no-playlists",
+        dest="playlists",
+        action="store_false",
+        help="do not crawl users' playlists",
+    )
+    g.add_argument(
+        "--page-size",
+        type=page_size,
+        default=200,
+        help="items per page, 1 to 200 (default: %(default)s)",
     )
     g.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     for name in ("--checkpoint", "--checkpoint-interval", "--format"):
@@ -301,7 +324,10 @@ async def crawl(
             seed,
             depth=args.depth,
             direction=args.direction,
+            tracks=args.tracks,
+            playlists=args.playlists,
             playlist_tracks=args.playlist_tracks,
+            page_size=args.page_size,
         ),
         store=store,
         overwrite=args.overwrite if overwrite is None else overwrite,
