@@ -51,6 +51,11 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
         ["--items", "10000", "50000"],
         ["--items", "100000", "1000000"],
     ),
+    "crawl-store": (
+        "bench_crawl_store.py",
+        ["--visited", "100000", "--objects", "30000", "--workers", "1", "2"],
+        ["--full"],
+    ),
     "polite": (
         "bench_polite.py",
         ["--rate", "50", "--requests", "200"],

