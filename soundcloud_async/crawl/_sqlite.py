@@ -632,8 +632,8 @@ def _check_path(path: Path, *, create: bool) -> None:
             if head.lstrip().startswith(b"{"):
                 hint = (
                     " (it looks like a JSON checkpoint of an older soundcloud_async: crawls "
-                    "now keep their state in a store; start the crawl again with --store, "
-                    "or convert it with `soundcloud-async import-checkpoint`)"
+                    "now keep their whole state in a store, so a checkpoint cannot be "
+                    "continued; start the crawl again with a new store file)"
                 )
             raise StoreFormatError(f"{path} is not a crawl store{hint}")
         return
