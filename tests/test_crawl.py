@@ -246,6 +246,24 @@ class TestResume:
         repeats = sum(n - 1 for n in Counter(seen).values())
         assert repeats <= 3 * 20 * 16, "at most one page per running job per interruption"
 
+    async def test_a_page_handled_whole_before_leaving_is_delivered(
+        self, fake: FakeSoundCloud, tmp_path: Path
+    ) -> None:
+        """Leaving right after a page's last object commits it: it is not seen again."""
+        path = tmp_path / "c.sqlite"
+        seed = fake.world.default_user_urn
+        async with client(fake) as sc:
+            crawler = Crawler(sc, FollowGraph(seed, depth=1), store=path, concurrency=1)
+            async with crawler:
+                async for kind, obj in crawler:
+                    assert ("user", seed) == (kind, obj.urn)  # the seed's page holds one
+                    break
+            again = Crawler(sc, FollowGraph(seed, depth=1), store=path)
+            async with again:
+                rest = [(kind, obj.urn) async for kind, obj in again]
+        assert ("user", seed) not in rest
+        assert reachable(fake.world, 1) == by_kind([*rest, ("user", seed)])
+
     async def test_a_finished_crawl_adds_nothing(
         self, fake: FakeSoundCloud, tmp_path: Path
     ) -> None:

@@ -398,6 +398,10 @@ class Crawler:
         tg, self._tg = self._tg, None
         suppress: bool | None = None
         try:
+            if exc_type is None and self._uncommitted is not None and not self._yielding:
+                # The consumer handled the whole page and left: it is delivered.
+                batch, self._uncommitted = self._uncommitted, None
+                await self._commit([batch])
             if tg is not None:
                 tg.cancel_scope.cancel()
                 try:
@@ -407,14 +411,17 @@ class Crawler:
                         self._receive.close()
         finally:
             with anyio.CancelScope(shield=True):
-                await self._finish()
+                await self._finish(failing=exc_type is not None or self._failure is not None)
         if self._failure is not None:
             failure, self._failure = self._failure, None
             raise failure
         return suppress
 
-    async def _finish(self) -> None:
-        """Hand unfinished jobs back, record a completed crawl, close the store."""
+    async def _finish(self, *, failing: bool) -> None:
+        """Hand unfinished jobs back, record a completed crawl, close the store.
+
+        A store that fails here is reported only when nothing else already is.
+        """
         try:
             if self._started:
                 with anyio.move_on_after(max(10.0, self.lease)):
@@ -426,7 +433,7 @@ class Crawler:
         except SoundCloudError as exc:
             # The store failing here must not hide why the crawl stopped; leases expire.
             logger.warning("could not hand the crawl's jobs back to the store: %s", exc)
-            if self._failure is None and not self._complete:
+            if not failing and not self._complete:
                 self._failure = exc
         finally:
             await self._close_store()
