@@ -8,6 +8,7 @@ exactly the set the world says an uninterrupted crawl reaches, every job done on
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import random
@@ -171,6 +172,25 @@ def pg_argv(server: Server, store: str, seed: str, *extra: str) -> list[str]:
                       "--concurrency", "4", "--lease", "2", *extra)  # fmt: skip
 
 
+def wait_for_pages(store: str, pages: int, worker: subprocess.Popen[bytes]) -> float:
+    """Wait until ``pages`` pages are committed (the worker is mid-job); when that was."""
+    from soundcloud_async.crawl import StoreUnavailable, open_store
+
+    async def committed() -> int:
+        try:
+            async with open_store(store) as opened:
+                return (await opened.status(problems=0)).pages
+        except StoreUnavailable:  # no crawl there yet
+            return 0
+
+    deadline = time.monotonic() + 120
+    while asyncio.run(committed()) < pages:
+        assert worker.poll() is None, "the worker ended before it got that far"
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return time.monotonic()
+
+
 class TestPostgresWorkers:
     """Several workers on one PostgreSQL store, killed and started again, share one crawl."""
 
@@ -211,9 +231,12 @@ class TestPostgresWorkers:
         seed, followers = world.most_followed(11)[10]  # thousands of followers
         page = 25
         argv = pg_argv(large, pg_schema_url, seed, "--no-tracks", "--no-playlists",
-                       "--page-size", str(page), "--rate", "60")  # fmt: skip
+                       "--page-size", str(page), "--rate", "25")  # fmt: skip
         first = start(argv, tmp_path / "first.log")
-        time.sleep(2.5)  # the lease (2 s) is renewed meanwhile: the job outlived it
+        began = wait_for_pages(pg_schema_url, 1, first)
+        wait_for_pages(pg_schema_url, 20, first)
+        # The lease (2 s) was renewed meanwhile: the job has outlived it.
+        time.sleep(max(0.0, began + 2.5 - time.monotonic()))
         assert first.poll() is None
         first.send_signal(signal.SIGSTOP)
         try:
