@@ -505,6 +505,35 @@ class TestRead:
         assert "set_aside" in orjson.dumps(status.to_json()).decode()
 
 
+class TestHostileData:
+    """What the API sends is data: quotes, NULs, huge text and odd positions store cleanly."""
+
+    async def test_odd_objects_and_positions(self, store: CrawlStore) -> None:
+        """Stored and read back exactly, on both databases."""
+        from soundcloud_async.crawl._decisions import relative_position
+        from soundcloud_async.crawl._engine import to_json_text
+
+        odd = {"urn": "soundcloud:users:'; DROP TABLE crawl_jobs;--", "text": "a\x00b\u2028c",
+               "big": 2**80, "nan": float("nan"), "long": "x" * 100_000}  # fmt: skip
+        claim = await one(store)
+        position = relative_position("https://api.soundcloud.com/u?c=\x00\n%00'", BASE)
+        assert position is not None
+        assert "\x00" not in position
+        assert "\n" not in position
+        data = to_json_text(odd)
+        item = StoredItem("user", str(odd["urn"]), data)
+        await store.commit("w1", [page(claim, [item], position)], lease=30)
+        await store.release("w1")
+        again = await one(store)
+        assert position == again.position
+        ((kind, urn, back),) = [row async for b in store.iter_objects() for row in b]
+        assert (kind, urn) == ("user", odd["urn"])
+        assert orjson.loads(back) == {**odd, "big": str(2**80), "nan": None}
+
+
+BASE = "https://api.soundcloud.com"
+
+
 class TestBadStores:
     """A store that cannot be used says why, and is never damaged."""
 

@@ -90,9 +90,9 @@ def relative_position(url: str | None, base_url: str) -> str | None:
     path = parsed.raw_path or "/"
     if not path.startswith("/"):
         path = "/" + path
-    if not query:
-        return path
-    return str(URL(path, encoded=True).with_query(query))
+    text = path if not query else str(URL(path, encoded=True).with_query(query))
+    # A hostile next_href may carry raw control characters: stored percent-encoded.
+    return "".join(f"%{ord(c):02X}" if ord(c) < 0x20 or ord(c) == 0x7F else c for c in text)
 
 
 # -- scheduling ---------------------------------------------------------------------------

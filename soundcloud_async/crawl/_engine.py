@@ -180,8 +180,9 @@ class _Batch:
 def to_json_text(obj: Any) -> str:
     """An object as the JSON text stored for it: a model unstructured to SoundCloud's shape.
 
-    Never raises on odd values: numbers orjson cannot write (beyond 64 bits) and other
-    types fall back to the standard library, with non-finite floats as ``null``.
+    Never raises on odd values, and what it writes every JSON reader can read back:
+    integers beyond 64 bits are written as strings, non-finite floats as ``null``, other
+    types as their ``str()``; values of secret parameters are masked.
     """
     data = unstructure(obj) if isinstance(obj, Model) else obj
     try:
@@ -192,6 +193,7 @@ def to_json_text(obj: Any) -> str:
     return scrub(text)
 
 
+_INT64: Final = -(2**63)
 _SECRET_NAMES: Final = (
     "secret_token",
     "consumer_key",
@@ -212,6 +214,9 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < -_INT64:
+        # JSON readers (orjson, JavaScript, many databases) lose or refuse such numbers.
+        return str(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
@@ -228,8 +233,12 @@ def scrub(text: str) -> str:
 
 
 def _error_text(exc: BaseException) -> str:
-    """A failure as stored and reported: the type and the (secret-free) message."""
-    return scrub(f"{type(exc).__name__}: {exc}")[:2000]
+    """A failure as stored and reported: the type and the (secret-free) message.
+
+    Characters a database column or a terminal should not get are escaped.
+    """
+    text = scrub(f"{type(exc).__name__}: {exc}")[:2000]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Crawler:

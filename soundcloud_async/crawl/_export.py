@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import json
 import os
 import sys
 import tempfile
@@ -174,7 +175,7 @@ async def _write(
         writer.writerow(columns)
         async for batch in store.iter_objects(kinds):
             for kind, urn, data in batch:
-                obj = orjson.loads(data)
+                obj = _parse(data)
                 row = {"kind": kind, "urn": urn}
                 extra = {}
                 if isinstance(obj, dict):
@@ -194,6 +195,18 @@ async def _write(
         raise CrawlStoreError(f"writing the export failed: {exc.strerror or exc}") from exc
 
 
+def _parse(data: str) -> Any:
+    """Stored JSON; a row another writer put there that orjson refuses is read by the
+    standard library, and one nothing reads is kept whole (in ``extra``)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {"unreadable": data}
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -201,4 +214,7 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (str, int, float)):
         return str(value)
-    return orjson.dumps(value).decode()
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # numbers past 64 bits, from the standard library's reading
+        return json.dumps(value)

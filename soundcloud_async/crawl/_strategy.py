@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -75,20 +76,25 @@ class Strategy(Protocol):
         ...
 
 
+_URN_CHARS = re.compile(r"[!-~]{1,300}")  # printable ASCII, no space: every real URN
+
+
 def object_urn(kind: str, obj: Any) -> str | None:
     """The URN of a model or a JSON object (from ``urn``, else ``kind`` and ``id``).
 
-    ``None`` when the object has neither (it cannot be stored by URN).
+    ``None`` when the object has neither, or only one no store should key a row by
+    (control characters, spaces, non-ASCII, over 300 characters): it cannot be stored.
     """
     if isinstance(obj, dict):
         urn, ident = obj.get("urn"), obj.get("id")
     else:
         urn, ident = getattr(obj, "urn", None), getattr(obj, "id", None)
     if isinstance(urn, str) and urn:
-        return urn
+        return urn if _URN_CHARS.fullmatch(urn) else None
     if isinstance(ident, bool) or not isinstance(ident, (int, str)) or ident in ("", None):
         return None
-    return f"soundcloud:{kind}s:{ident}"
+    made = f"soundcloud:{kind}s:{ident}"
+    return made if _URN_CHARS.fullmatch(made) else None
 
 
 class FollowGraph:
