@@ -98,3 +98,35 @@ async def bot(token: str, pasted: str) -> None:
         if isinstance(found, Track):
             comments = await sc.tracks.iter_comments(found.urn or kind, max_items=10).collect()
             assert_type(comments, list[Comment])
+
+
+async def bulk_crawl(token: str, store_url: str) -> int:
+    from soundcloud_async.crawl import (
+        Crawler,
+        CrawlProgress,
+        CrawlStore,
+        FollowGraph,
+        StoreStatus,
+        export,
+        open_store,
+    )
+
+    store: CrawlStore = open_store(store_url)
+    async with SoundCloud(token) as sc:
+        crawler = Crawler(
+            sc,
+            FollowGraph("soundcloud:users:1", depth=2, direction="followers"),
+            store=store,
+            concurrency=16,
+            lease=30.0,
+        )
+        async with crawler:
+            async for kind, obj in crawler:
+                print(kind, obj)
+        progress: CrawlProgress = crawler.progress
+        print(progress.objects, progress.not_fetched)
+    async with open_store(store_url) as opened:
+        status: StoreStatus = await opened.status(problems=5)
+        print(status.done, [(p.urn, p.error) for p in status.problems])
+    written: int = await export(store_url, "users.csv", kinds=["user"])
+    return written
