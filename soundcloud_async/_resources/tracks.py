@@ -6,7 +6,7 @@ import contextlib
 import enum
 import math
 import warnings
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from typing import Any, Literal, TypeAlias
 
 import attrs
@@ -606,7 +606,7 @@ class Tracks(Resource):
         secret_token: str | None = None,
         chunk_size: int = _media.DOWNLOAD_CHUNK_SIZE,
         concurrency: int = _hls.DEFAULT_CONCURRENCY,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """A track's audio as chunks of bytes, in order, as it arrives (see :meth:`download`).
 
         For a bot piping audio to a voice channel or ffmpeg: HLS segments are fetched
@@ -668,7 +668,7 @@ class Tracks(Resource):
         *,
         chunk_size: int = _media.DOWNLOAD_CHUNK_SIZE,
         concurrency: int = _hls.DEFAULT_CONCURRENCY,
-    ) -> AsyncIterator[bytes]:
+    ) -> AsyncGenerator[bytes, None]:
         """The audio behind any stream URL, chunk by chunk (see :meth:`iter_audio`)."""
         _media.check_url(url)
         _media.check_chunk_size(chunk_size)

@@ -8,6 +8,7 @@ and an async ``run(args) -> int``; ``cli/__init__.py`` lists the modules, and
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from typing import Any, NoReturn, TypeAlias
@@ -259,7 +260,9 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         code: int = anyio.run(args.run, args, backend_options=event_loop_options())
         return code
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        # On Python 3.10 anyio's runner lets Ctrl-C out as the main task's
+        # CancelledError rather than KeyboardInterrupt; nothing else cancels that task.
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BaseException as exc:

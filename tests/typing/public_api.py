@@ -6,6 +6,7 @@ that breaks a user's types breaks this file first.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import aiohttp
@@ -16,6 +17,8 @@ from soundcloud_async import (
     AuthorizationCodeFlow,
     Checkpoint,
     Comment,
+    DownloadProgress,
+    DownloadResult,
     EventHooks,
     JSONFileTokenStore,
     LockingTokenStore,
@@ -23,6 +26,7 @@ from soundcloud_async import (
     OAuthToken,
     Paginator,
     Playlist,
+    PreviewOnly,
     RateLimited,
     RedisTokenStore,
     RefreshingToken,
@@ -130,3 +134,23 @@ async def bulk_crawl(token: str, store_url: str) -> int:
         print(status.done, [(p.urn, p.error) for p in status.problems])
     written: int = await export(store_url, "users.csv", kinds=["user"])
     return written
+
+
+async def audio(token: str, urn: URN) -> bytes:
+    seen: list[DownloadProgress] = []
+    async with SoundCloud(token) as sc:
+        try:
+            result = await sc.tracks.download(urn, "track.m4a", resume=True, progress=seen.append)
+        except PreviewOnly:
+            result = await sc.tracks.download(urn, "preview.mp3", format="preview_mp3_128_url")
+        assert_type(result, DownloadResult)
+        ext: str = result.extension
+        done: float | None = seen[-1].fraction if seen else None
+        print(ext, done)
+        head = b""
+        async with contextlib.aclosing(sc.tracks.iter_audio(urn, concurrency=2)) as chunks:
+            async for chunk in chunks:
+                assert_type(chunk, bytes)
+                head += chunk
+                break
+        return head
