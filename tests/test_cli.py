@@ -347,6 +347,17 @@ class TestErrors:
             assert "Traceback" not in done.stderr
         assert content == path.read_text()
 
+    def test_redis_down_writes_nothing(self, tmp_path: Path) -> None:
+        """Redis is checked before the store is made: the same command works once it is up."""
+        done = self.run(
+            "crawl", "--seed-user", "soundcloud:users:1", "--access-token", "t",
+            "--store", str(tmp_path / "s.sqlite"),
+            "--redis-url", f"redis://127.0.0.1:{free_port()}/0", cwd=tmp_path,
+        )  # fmt: skip
+        assert 1 == done.returncode, done.stderr
+        assert "cannot reach Redis" in done.stderr
+        assert [] == list(tmp_path.iterdir())
+
     def test_status_and_export_need_a_store(self, tmp_path: Path) -> None:
         """A missing store: exit 2, and nothing is created."""
         for argv in (["status", str(tmp_path / "x.sqlite")], ["export", str(tmp_path / "x.db")]):

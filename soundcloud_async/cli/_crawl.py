@@ -203,27 +203,41 @@ async def run(args: argparse.Namespace) -> int:
     check_paths(args)
     if not _is_web_url(args.seed_user):
         URN.parse(args.seed_user, "users")  # a bad seed is refused before anything is made
-    store = await open_checked_store(args.store)
+    limiter = None
     try:
-        limiter = None
         if args.redis_url:
             limiter = _redis_limiter(args)
-        sc = client(args, limiter)
+            await _reach_redis(args, limiter)  # before a store is made or a request sent
+        store = await open_checked_store(args.store)
         try:
-            async with sc:
+            async with client(args, limiter) as sc:
                 seed = await _seed_urn(sc, args.seed_user)
                 return await crawl(sc, args, seed, store, title="Crawling")
         except RateLimiterUnavailable as exc:
-            # The library's hint (on_unavailable='local') names a Python argument, not an option.
-            raise Failure(
-                f"cannot reach Redis at {redact_url(args.redis_url)} ({exc.__cause__ or exc}): "
-                "start it, or crawl without --redis-url"
-            ) from exc
+            raise _redis_failure(args, exc) from exc
         finally:
-            if limiter is not None and hasattr(limiter, "aclose"):
-                await limiter.aclose()
+            await store.close()
     finally:
-        await store.close()
+        if limiter is not None and hasattr(limiter, "aclose"):
+            await limiter.aclose()
+
+
+def _redis_failure(args: argparse.Namespace, exc: BaseException) -> Failure:
+    # The library's hint (on_unavailable='local') names a Python argument, not an option.
+    return Failure(
+        f"cannot reach Redis at {redact_url(args.redis_url)} ({exc.__cause__ or exc}): "
+        "start it, or crawl without --redis-url"
+    )
+
+
+async def _reach_redis(args: argparse.Namespace, limiter: RateLimiter) -> None:
+    state = getattr(limiter, "state", None)
+    if state is None:  # pragma: no cover - the Redis bucket has it
+        return
+    try:
+        await state()
+    except Exception as exc:  # redis-py's connection errors, whichever its version raises
+        raise _redis_failure(args, exc) from exc
 
 
 def _redis_limiter(args: argparse.Namespace) -> RateLimiter:
