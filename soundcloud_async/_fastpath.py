@@ -11,7 +11,7 @@ what a well-formed SoundCloud body holds (``int``, ``str``, ``bool``, ``float`` 
 attrs model with a generated straight-line function that also parses the dates and
 looks up the enum members, with the very code templates of the tolerant path. The
 result is the same model the tolerant path builds (``tests/test_fastpath.py`` proves
-it with hypothesis), for about a third of the cost.
+it with hypothesis), for a little over half the cost (benchmarks/RESULTS.md).
 
 Whatever the strict decode refuses (a wrong type, a number out of range, a non-object
 item, malformed JSON, anything unusual) is handed back as :data:`REJECT`, and the
