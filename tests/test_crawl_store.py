@@ -619,6 +619,28 @@ class TestBadStores:
             ok = await s._run(lambda db: db.execute("PRAGMA integrity_check").fetchone()[0])  # type: ignore[attr-defined]
         assert "ok" == ok
 
+    async def test_workers_starting_together(self, pg_url: str) -> None:
+        """Six workers on a new schema at once: one creates it, every one joins the crawl."""
+        import uuid
+
+        import anyio
+
+        url = f"{pg_url}?schema=t_{uuid.uuid4().hex[:12]}"
+        fresh: list[bool] = []
+
+        async def join(i: int) -> None:
+            s = PostgresStore(url)
+            await s.connect(create=True)
+            try:
+                fresh.append(await s.start(DEFINITION, [Job("user", "u")], WorkerInfo(f"w{i}")))
+            finally:
+                await s.close()
+
+        async with anyio.create_task_group() as tg:
+            for i in range(6):
+                tg.start_soon(join, i)
+        assert [True, False, False, False, False, False] == sorted(fresh, reverse=True)
+
     async def test_unreachable_postgres(self) -> None:
         """A PostgreSQL URL nobody answers: StoreUnavailable naming the host, no password."""
         from tests.redis_server import free_port

@@ -208,7 +208,11 @@ class PostgresStore:
             if self.schema:
                 conn = await asyncpg.connect(self._dsn, timeout=self._connect_timeout)
                 try:
-                    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                    # Workers starting together race on IF NOT EXISTS (it is not atomic in
+                    # PostgreSQL): they take turns under an advisory lock.
+                    async with conn.transaction():
+                        await conn.execute("SELECT pg_advisory_xact_lock(72210332)")
+                        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
                 finally:
                     await conn.close()
             self._pool = await asyncpg.create_pool(
