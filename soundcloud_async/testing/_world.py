@@ -627,6 +627,11 @@ def _power_degrees(n: int, lo: int, hi: int, gamma: float) -> list[int]:
     return [lo + int(hi * (i + 1) ** -gamma) for i in range(n)]
 
 
+def _capped(degrees: list[int], cap: int) -> list[int]:
+    """``[min(d, cap) for d in degrees]``, without the copy when nothing exceeds ``cap``."""
+    return degrees if max(degrees, default=0) <= cap else [min(d, cap) for d in degrees]
+
+
 class _Stars:
     """Follow layers plus a few celebrities with power-law follower counts.
 
@@ -886,7 +891,7 @@ class World:
         self._n_tracks0 = self._track_start[-1]
         self._n_playlists0 = self._playlist_start[-1]
         fdeg = _power_degrees(n, shape.follow_min, shape.follow_max, shape.follow_gamma)
-        fdeg = [min(d, n - 1) for d in fdeg]
+        fdeg = _capped(fdeg, n - 1)
         fdeg = sorted(fdeg, reverse=True)
         follow_layers = _Layers(fdeg, n, rng)
         self._follows = _Relation(
@@ -901,14 +906,14 @@ class World:
             else follow_layers
         )
         nt = max(self._n_tracks0, 2)
-        ldeg = [min(d, nt - 1) for d in _power_degrees(n, shape.like_min, shape.like_max, 0.7)]
+        ldeg = _capped(_power_degrees(n, shape.like_min, shape.like_max, 0.7), nt - 1)
         self._likes = _Relation(_Layers(ldeg, nt, rng))
-        rdeg = [min(d, nt - 1) for d in _power_degrees(n, 0, shape.repost_max, 0.5)]
+        rdeg = _capped(_power_degrees(n, 0, shape.repost_max, 0.5), nt - 1)
         self._reposts = _Relation(_Layers(rdeg, nt, rng))
         np_ = max(self._n_playlists0, 2)
-        pl_deg = [min(d, np_ - 1) for d in _power_degrees(n, 0, shape.playlist_like_max, 0.5)]
+        pl_deg = _capped(_power_degrees(n, 0, shape.playlist_like_max, 0.5), np_ - 1)
         self._playlist_likes = _Relation(_Layers(pl_deg, np_, rng))
-        pr_deg = [min(d, np_ - 1) for d in _power_degrees(n, 0, shape.playlist_like_max // 2, 0.5)]
+        pr_deg = _capped(_power_degrees(n, 0, shape.playlist_like_max // 2, 0.5), np_ - 1)
         self._playlist_reposts = _Relation(_Layers(pr_deg, np_, rng))
 
         # Overlays (mutations and user fixtures).
@@ -1006,13 +1011,15 @@ class World:
         out = [0] * n
         start = self._key + (salt << 40) + 0x9E3779B97F4A7C15
         m64 = _M64
+        scale = mean * 0.9  # evaluated first in _count too: same float
         for i in range(n):
             x = (start + i) & m64
             x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m64
             x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m64
             r = (x ^ (x >> 31)) / 18446744073709551616.0
             if r >= 0.25:
-                out[i] = min(cap, max(1, int(mean * 0.9 * (1.0 - r) ** -0.5)))
+                v = int(scale * (1.0 - r) ** -0.5)
+                out[i] = cap if v > cap else (v if v > 1 else 1)
         return out
 
     def tick(self) -> int:
