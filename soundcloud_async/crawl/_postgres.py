@@ -30,7 +30,6 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from yarl import URL
@@ -46,6 +45,7 @@ from soundcloud_async.crawl._store import (
     Job,
     JobProblem,
     StoreFormatError,
+    StoreLifecycle,
     StoreStatus,
     StoreUnavailable,
     WorkerInfo,
@@ -81,7 +81,7 @@ def _import_asyncpg() -> Any:
     return asyncpg
 
 
-class PostgresStore:
+class PostgresStore(StoreLifecycle):
     """A crawl's state in a PostgreSQL database, shared by any number of workers.
 
     Args:
@@ -123,25 +123,10 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._host: str | None = None
 
-    def __repr__(self) -> str:
-        return f"PostgresStore({self._location!r})"
-
     @property
     def location(self) -> str:
         """The URL without its password."""
         return self._location
-
-    async def __aenter__(self) -> PostgresStore:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Literal, TypeVar
 
 import anyio
@@ -37,6 +36,7 @@ from soundcloud_async.crawl._store import (
     Job,
     JobProblem,
     StoreFormatError,
+    StoreLifecycle,
     StoreStatus,
     StoreUnavailable,
     WorkerInfo,
@@ -82,7 +82,7 @@ def _values(n_rows: int, n_cols: int) -> str:
     return ",".join([row] * n_rows)
 
 
-class SQLiteStore:
+class SQLiteStore(StoreLifecycle):
     """A crawl's state in one SQLite file.
 
     Args:
@@ -115,25 +115,10 @@ class SQLiteStore:
         self._limiter = anyio.CapacityLimiter(1)
         self._host: str | None = None
 
-    def __repr__(self) -> str:
-        return f"SQLiteStore({self.path!r})"
-
     @property
     def location(self) -> str:
         """The file's path."""
         return self.path
-
-    async def __aenter__(self) -> SQLiteStore:
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- plumbing ------------------------------------------------------------------------
 

@@ -23,12 +23,15 @@ import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 import attrs
 import orjson
 
 from soundcloud_async._errors import SoundCloudError
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "FORMAT",
@@ -40,6 +43,7 @@ __all__ = [
     "Job",
     "JobProblem",
     "StoreFormatError",
+    "StoreLifecycle",
     "StoreMismatch",
     "StoreStatus",
     "StoreUnavailable",
@@ -350,6 +354,35 @@ class CrawlStore(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+class StoreLifecycle:
+    """What both stores share: ``async with store:`` connects (to read) and closes it."""
+
+    @property
+    def location(self) -> str:
+        raise NotImplementedError
+
+    async def connect(self, *, create: bool = False) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
 
 # -- helpers shared by the implementations -----------------------------------------------
