@@ -21,8 +21,13 @@ original chained as ``__cause__``::
      │    ├── RateLimited             429 (retry_after, reset_time, group, spam_warning_urn)
      │    └── ServerError             5xx
      ├── DecodeError                 a body that is not what the status promised
-     └── PaginationError             a next_href loop, a foreign host, too many empty pages
-     └── AuthError                   OAuth flow failures (state mismatch, no refresh token)
+     ├── PaginationError             a next_href loop, a foreign host, too many empty pages
+     ├── AuthError                   OAuth flow failures (state mismatch, no refresh token)
+     ├── RateLimiterUnavailable      RedisTokenBucket cannot reach Redis (on_unavailable="raise")
+     └── CrawlStoreError             soundcloud_async.crawl: the crawl store failed
+          ├── StoreUnavailable        it cannot be opened (bad path or URL, no server, no access)
+          ├── StoreMismatch           it holds a different crawl
+          └── StoreFormatError        it is not a crawl store of this format
 
 Secrets (access tokens, refresh tokens, client secrets) never reach a message
 or a repr: URLs are passed through :func:`redact_url` before they are stored.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from multidict import CIMultiDict
 
+import soundcloud_async._errors as errors_module
 from soundcloud_async._errors import (
     APIError,
     AuthError,
@@ -37,6 +39,7 @@ from soundcloud_async._errors import (
 )
 
 URL = "https://api.soundcloud.com/tracks/soundcloud:tracks:1"
+ROOT = Path(__file__).resolve().parents[1]
 UTC = dt.timezone.utc
 #: 2015-06-01 09:00:00 UTC: 2980 s before the reset_time of the first two 429 bodies.
 NOW = dt.datetime(2015, 6, 1, 9, 0, 0, tzinfo=UTC).timestamp()
@@ -922,3 +925,63 @@ class TestRedactionCorners:
             503, {}, b"\x00\x00\x00", method="GET", url="https://api.soundcloud.com/x", now_wall=0
         )
         assert "Service Unavailable" == error.message
+
+
+def _tree(text: str) -> str:
+    """The exception tree drawn in ``text``: from ``SoundCloudError`` to the blank line."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "SoundCloudError")
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    tree = []
+    for line in lines[start:]:
+        if not line.strip() or line.strip().startswith("```"):
+            break
+        tree.append(line[indent:])
+    return "\n".join(tree)
+
+
+def _nodes(tree: str) -> list[tuple[int, str]]:
+    """``(depth, class name)`` for each line of a drawn tree (depth 0: the root)."""
+    nodes = []
+    for line in tree.splitlines():
+        name_at = len(line) - len(line.lstrip(" │├└─"))
+        nodes.append((name_at // 5, line[name_at:].split()[0]))
+    return nodes
+
+
+class TestTree:
+    """The exception tree in ``_errors``'s docstring is true, and the README shows it."""
+
+    def test_readme_shows_the_docstring_tree(self) -> None:
+        """The README's Errors section draws exactly the docstring's tree."""
+        readme = (ROOT / "README.md").read_text(encoding="utf-8")
+        section = readme[readme.index("### Errors") :]
+        assert _tree(errors_module.__doc__ or "") == _tree(section)
+
+    def test_the_tree_is_the_class_hierarchy(self) -> None:
+        """Each class is drawn under its base, and every public SoundCloudError is drawn."""
+        import soundcloud_async
+        import soundcloud_async.crawl
+
+        def cls(name: str) -> type:
+            for module in (soundcloud_async, soundcloud_async.crawl):
+                if hasattr(module, name):
+                    found: type = getattr(module, name)
+                    return found
+            raise AssertionError(f"{name} is drawn but not exported")
+
+        parents: list[type] = []
+        drawn = set()
+        for depth, name in _nodes(_tree(errors_module.__doc__ or "")):
+            del parents[depth:]
+            if parents:
+                assert parents[-1] in cls(name).__bases__, f"{name} under {parents[-1]}"
+            parents.append(cls(name))
+            drawn.add(cls(name))
+        public = {
+            value
+            for module in (soundcloud_async, soundcloud_async.crawl)
+            for value in (getattr(module, name) for name in module.__all__)
+            if isinstance(value, type) and issubclass(value, SoundCloudError)
+        }
+        assert set() == public - drawn
