@@ -50,13 +50,28 @@ async def answer(sc: SoundCloud, pasted: str, *, like: bool = False) -> str:
     return f"{found.title} by {artist} ({(found.duration or 0) // 1000} s): {link}"
 
 
-async def main(pasted: str) -> None:
+USAGE = """usage: python examples/bot.py LINK
+
+Answer a pasted SoundCloud link as the bot would. Needs SOUNDCLOUD_ACCESS_TOKEN (and
+SOUNDCLOUD_API=http://127.0.0.1:8080 to try it against python -m soundcloud_async.testing)."""
+
+
+async def main(pasted: str, token: str) -> None:
     async with SoundCloud(
-        os.environ["SOUNDCLOUD_ACCESS_TOKEN"],
-        base_url=os.environ.get("SOUNDCLOUD_API", "https://api.soundcloud.com"),
+        token, base_url=os.environ.get("SOUNDCLOUD_API", "https://api.soundcloud.com")
     ) as sc:
         print(await answer(sc, pasted))
 
 
 if __name__ == "__main__":
-    anyio.run(main, sys.argv[1])
+    if sys.argv[1:] in (["-h"], ["--help"]):
+        print(USAGE)
+        sys.exit(0)
+    if len(sys.argv) != 2:
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
+    token = os.environ.get("SOUNDCLOUD_ACCESS_TOKEN", "")
+    if not token:
+        print("error: set SOUNDCLOUD_ACCESS_TOKEN to an access token", file=sys.stderr)
+        sys.exit(2)
+    anyio.run(main, sys.argv[1], token)

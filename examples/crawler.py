@@ -5,9 +5,12 @@ same command again to continue with no gap and no duplicate. For many workers on
 machines, give them all one ``postgresql://`` store. Against the real API set
 SOUNDCLOUD_ACCESS_TOKEN; to try it locally::
 
-    python -m soundcloud_async.testing --port 8081 &      # prints a ready token
-    SOUNDCLOUD_API=http://127.0.0.1:8081 SOUNDCLOUD_ACCESS_TOKEN=<token> \\
-        python examples/crawler.py soundcloud:users:10000188
+    python -m soundcloud_async.testing &      # port 8080; prints a token and its user
+    SOUNDCLOUD_API=http://127.0.0.1:8080 SOUNDCLOUD_ACCESS_TOKEN=<token> \\
+        python examples/crawler.py soundcloud:users:10000104
+
+Without a seed argument it starts from the user the token belongs to
+(``soundcloud:users:10000104`` is that user in the fake's default world).
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from soundcloud_async.crawl import Crawler, FollowGraph
 
 
 async def crawl(
-    seed: str, *, out: str = "crawl.sqlite", depth: int = 2, rate: float = 20
+    seed: str | None = None, *, out: str = "crawl.sqlite", depth: int = 2, rate: float = 20
 ) -> dict[str, int]:
-    """Crawl `depth` follow-hops from `seed`; return the objects stored, by kind."""
+    """Crawl `depth` follow-hops from `seed` (default: the token's user); return the
+    objects stored, by kind."""
     bucket = TokenBucket(rate, burst=5, adaptive=True)  # learns a lower rate on 429s
     async with SoundCloud(
         os.environ["SOUNDCLOUD_ACCESS_TOKEN"],
         base_url=os.environ.get("SOUNDCLOUD_API", "https://api.soundcloud.com"),
         rate_limiter=bucket,
     ) as sc:
+        if seed is None:
+            seed = str((await sc.me.get()).urn)
         crawler = Crawler(
             sc,
             FollowGraph(seed, depth=depth),
@@ -47,4 +53,4 @@ async def crawl(
 
 
 if __name__ == "__main__":
-    anyio.run(crawl, sys.argv[1] if len(sys.argv) > 1 else "soundcloud:users:1")
+    anyio.run(crawl, sys.argv[1] if len(sys.argv) > 1 else None)

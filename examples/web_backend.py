@@ -5,11 +5,11 @@ connection pool and one request budget shared by every user (``sc.with_auth``).
 
 Run it against the fake server (no network needed)::
 
-    python -m soundcloud_async.testing --port 8081 &      # prints client id/secret
+    python -m soundcloud_async.testing &      # port 8080; prints client id/secret
     SOUNDCLOUD_CLIENT_ID=fake-client-id SOUNDCLOUD_CLIENT_SECRET=fake-client-secret \\
-    SOUNDCLOUD_API=http://127.0.0.1:8081 python examples/web_backend.py
+    SOUNDCLOUD_API=http://127.0.0.1:8080 python examples/web_backend.py
 
-then open http://localhost:8080/login.
+then open http://localhost:8000/ (the app listens on port 8000, ``PORT`` to change it).
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ CLIENT_SECRET = os.environ.get("SOUNDCLOUD_CLIENT_SECRET", "")
 # Point both at the fake server to try it locally; by default the real hosts.
 API = os.environ.get("SOUNDCLOUD_API", "https://api.soundcloud.com")
 AUTH = os.environ.get("SOUNDCLOUD_API", "https://secure.soundcloud.com")
-REDIRECT_URI = "http://localhost:8080/callback"
+# Not 8080: that is where the fake server (and many dev servers) listen by default.
+PORT = int(os.environ.get("PORT", "8000"))
+REDIRECT_URI = f"http://localhost:{PORT}/callback"
 
 SC = web.AppKey("sc", SoundCloud)
 FLOW = web.AppKey("flow", AuthorizationCodeFlow)
@@ -54,6 +56,14 @@ async def soundcloud_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def session_id(request: web.Request) -> str | None:
     return request.cookies.get("sid")
+
+
+async def index(request: web.Request) -> web.Response:
+    """The landing page: where /logout ends, with the links to try."""
+    logged_in = session_id(request) in request.app[USERS]
+    links = '<a href="/me">/me</a> <a href="/logout">log out</a>'
+    body = links if logged_in else '<a href="/login">log in with SoundCloud</a>'
+    return web.Response(text=f"<!doctype html><p>{body}</p>", content_type="text/html")
 
 
 async def login(request: web.Request) -> web.Response:
@@ -130,6 +140,7 @@ def make_app() -> web.Application:
     app[PENDING] = {}
     app[USERS] = {}
     app.cleanup_ctx.append(soundcloud_ctx)
+    app.router.add_get("/", index)
     app.router.add_get("/login", login)
     app.router.add_get("/callback", callback)
     app.router.add_get("/me", me)
@@ -138,4 +149,4 @@ def make_app() -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(make_app(), port=8080)
+    web.run_app(make_app(), port=PORT)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -71,11 +74,25 @@ class TestWebBackend:
                 assert "user" in body
                 assert isinstance(body["likes"], list)
                 async with browser.get(app_url / "logout", allow_redirects=False) as resp:
-                    assert 302 == resp.status
+                    assert (302, "/") == (resp.status, resp.headers["Location"])
+                async with browser.get(app_url / "logout") as resp:  # where it leads
+                    assert (200, True) == (resp.status, "log in" in await resp.text())
+                async with browser.get(app_url / "me", allow_redirects=False) as resp:
+                    assert (302, "/login") == (resp.status, resp.headers["Location"])
         finally:
             await runner.cleanup()
         assert 1 == fake.count("POST", "/sign-out")
         assert fake.count("GET", "/me") >= 1
+
+    def test_port_differs_from_the_fake_servers(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The example and the fake server it is tried with do not want the same port."""
+        from soundcloud_async.testing.__main__ import build_parser
+
+        monkeypatch.delenv("PORT", raising=False)
+        example = load_example("web_backend", monkeypatch, {})
+        fake_port = build_parser().parse_args([]).port
+        assert (8000, 8080) == (example.PORT, fake_port)
+        assert f"http://localhost:{example.PORT}/callback" == example.REDIRECT_URI
 
 
 class TestCrawlerExample:
@@ -96,9 +113,55 @@ class TestCrawlerExample:
         again = await example.crawl(fake.world.default_user_urn, out=out, depth=1, rate=2000)
         assert objects == again
 
+    async def test_default_seed_is_the_tokens_user(
+        self, fake: FakeSoundCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """Without a seed the crawl starts from the token's own user and finds objects."""
+        example = load_example(
+            "crawler",
+            monkeypatch,
+            {"SOUNDCLOUD_ACCESS_TOKEN": fake.issue_token(), "SOUNDCLOUD_API": fake.base_url},
+        )
+        objects = await example.crawl(out=str(tmp_path / "c.sqlite"), depth=0, rate=2000)
+        assert objects.get("user", 0) >= 1
+
+    def test_documented_seed_exists(self) -> None:
+        """The seed user the docstring suggests is the test user of the fake's default world."""
+        from soundcloud_async.testing import World
+        from soundcloud_async.testing.__main__ import build_parser
+
+        doc = (EXAMPLES / "crawler.py").read_text(encoding="utf-8")
+        suggested = set(re.findall(r"soundcloud:users:\d+", doc))
+        defaults = build_parser().parse_args([])
+        world = World.generate(seed=defaults.seed, size=defaults.size)
+        assert {world.default_user_urn} == suggested
+
 
 class TestBotExample:
     """examples/bot.py answers pasted links, and reports spam blocks instead of retrying."""
+
+    @pytest.mark.parametrize(
+        ("argv", "env", "code", "says"),
+        [
+            ([], {"SOUNDCLOUD_ACCESS_TOKEN": "t"}, 2, "usage: python examples/bot.py LINK"),
+            (["a", "b"], {"SOUNDCLOUD_ACCESS_TOKEN": "t"}, 2, "usage:"),
+            (["https://soundcloud.com/x/y"], {}, 2, "set SOUNDCLOUD_ACCESS_TOKEN"),
+            (["--help"], {}, 0, "usage:"),
+        ],
+    )
+    def test_command_line(self, argv: list[str], env: dict[str, str], code: int, says: str) -> None:
+        """Run as a script without what it needs, it prints usage and exits 2, no traceback."""
+        environ = {k: v for k, v in os.environ.items() if k != "SOUNDCLOUD_ACCESS_TOKEN"}
+        done = subprocess.run(
+            [sys.executable, str(EXAMPLES / "bot.py"), *argv],
+            env={**environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        output = done.stdout + done.stderr
+        assert (code, True, False) == (done.returncode, says in output, "Traceback" in output)
 
     async def test_answers(
         self, fake: FakeSoundCloud, sc: object, monkeypatch: pytest.MonkeyPatch
