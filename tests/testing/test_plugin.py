@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -80,3 +81,39 @@ class TestPlugin:
         result = run_pytest(tmp_path)
         assert 0 == result.returncode, result.stdout + result.stderr
         assert "3 passed" in result.stdout
+
+
+def readme_blocks() -> dict[str, str]:
+    """The README's code blocks that open with a file name comment (``# conftest.py``)."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(?:python|toml)\n# ([\w.]+)\n(.*?)```", readme, flags=re.S)
+    return dict(blocks)
+
+
+class TestReadmeSnippet:
+    """The README's pytest snippet works, as written, in a fresh project."""
+
+    def test_as_written(self, tmp_path: Path) -> None:
+        """Only the README's conftest.py and test file, no configuration: it passes."""
+        blocks = readme_blocks()
+        for name in ("conftest.py", "test_bot.py"):
+            (tmp_path / name).write_text(blocks[name])
+        result = run_pytest(tmp_path)
+        assert (0, True) == (result.returncode, "1 passed" in result.stdout), (
+            result.stdout + result.stderr
+        )
+
+    def test_with_the_suggested_configuration(self, tmp_path: Path) -> None:
+        """With the README's pyproject.toml lines, the unmarked test passes, warning-free."""
+        blocks = readme_blocks()
+        (tmp_path / "conftest.py").write_text(blocks["conftest.py"])
+        unmarked = blocks["test_bot.py"].replace("@pytest.mark.asyncio", "#")
+        (tmp_path / "test_bot.py").write_text(unmarked)
+        (tmp_path / "pyproject.toml").write_text(blocks["pyproject.toml"])
+        result = run_pytest(tmp_path)
+        output = result.stdout + result.stderr
+        assert (0, True, False) == (
+            result.returncode,
+            "1 passed" in result.stdout,
+            "warning" in output.lower(),
+        ), output
