@@ -154,6 +154,9 @@ class Paginator(Generic[T]):
         self._transport = transport
         self._structure = structure
         self._fast = fast
+        # For the repr: the path alone (a query could carry consumer_key or
+        # secret_token), with a private share link's s-token masked.
+        self._path = redact_url(URL(path).path)
         first: dict[str, str] = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         first["linked_partitioning"] = "true"
         first["limit"] = str(limit)
@@ -193,6 +196,13 @@ class Paginator(Generic[T]):
         self._recent_set: set[str] = set()
         self._mode: Literal["items", "pages"] | None = None
         self._pending_error: PaginationError | None = None
+
+    def __repr__(self) -> str:
+        done = self._next_url is None and self._index >= len(self._buffer)
+        return (
+            f"<Paginator {self._path} items={self._yielded} pages={self._pages_fetched}"
+            f"{' done' if done else ''}>"
+        )
 
     # -- progress ---------------------------------------------------------------------
 

@@ -517,3 +517,31 @@ class TestHostileItems:
         )
         user = await client.users.get("soundcloud:users:1")
         assert ("soundcloud:users:1", None) == (user.urn, user.created_at)
+
+
+class TestRepr:
+    """A Paginator's repr says what it walks and how far, and never shows a secret."""
+
+    async def test_progress(self, mocked: aioresponses, client: SoundCloud) -> None:
+        """The path, the items handed out and the pages fetched; ``done`` at the end."""
+        server = PagedServer(list(range(5)))
+        serve(mocked, server)
+        paginator = paginate(client, limit=2)
+        assert f"<Paginator {PATH} items=0 pages=0>" == repr(paginator)
+        await paginator.__anext__()
+        assert f"<Paginator {PATH} items=1 pages=1>" == repr(paginator)
+        await paginator.collect()
+        assert f"<Paginator {PATH} items=5 pages=3 done>" == repr(paginator)
+
+    def test_no_secrets(self, client: SoundCloud) -> None:
+        """Query secrets and a share link's s-token stay out of the repr."""
+        paginator = Paginator(
+            lambda: client._transport,
+            "/tracks.json?consumer_key=SECRET-key&secret_token=s-SECRET",
+            numbers,
+            params={"consumer_key": "SECRET-key2", "secret_token": "s-SECRET2"},
+        )
+        shared = Paginator(lambda: client._transport, "/users/me/s-SECRET3/tracks", numbers)
+        text = repr(paginator) + repr(shared) + str(paginator)
+        assert "SECRET" not in text
+        assert "<Paginator /tracks.json items=0 pages=0>" == repr(paginator)
