@@ -1,5 +1,5 @@
-"""Developer tasks: ``nox -s tests``, ``nox -s lint``, ``nox -s typing``, ``nox -s soak``,
-``nox -s bench``."""
+"""Developer tasks: ``nox -s tests``, ``lint``, ``typing``, ``docs``, ``soak``, ``bench``,
+``demo``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,20 @@ def soak(session: nox.Session) -> None:
         "pytest", "-m", "fuzz or chaos", "--hypothesis-profile=soak", "-p", "no:cacheprovider",
         *session.posargs, env={"SOUNDCLOUD_ASYNC_SOAK": "1"},
     )  # fmt: skip
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/ with --strict: a broken reference fails.
+
+    Pass ``-- serve`` to preview it at http://127.0.0.1:8000 instead.
+    """
+    session.install("-e", ".[docs]")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's banner about MkDocs 2.0
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:])
+    else:
+        session.run("mkdocs", "build", "--strict", *session.posargs)
 
 
 @nox.session

@@ -371,7 +371,8 @@ class ClientCredentials(_TransportHolder):
     * with a ``store``, a token saved by an earlier run is reused after a restart.
 
     Args:
-        client_id, client_secret: the app's credentials.
+        client_id: the app's client id.
+        client_secret: the app's client secret.
         token_url: the token endpoint.
         store: where to persist the token between runs.
         refresh_margin: seconds before expiry at which the token is replaced.
@@ -570,8 +571,8 @@ class RefreshingToken(_TransportHolder):
         token: the token response (:class:`OAuthToken`), or the access token as a string;
             ``None`` to load it from ``store``.
         refresh_token: the refresh token, when ``token`` is a string.
-        client_id, client_secret: the app's credentials (the secret may be ``None`` for
-            a public client).
+        client_id: the app's client id.
+        client_secret: the app's client secret (``None`` for a public client).
         token_url: the token endpoint.
         redirect_uri: the app's registered callback URL, sent with every refresh (the
             spec's ``OAuthToken`` schema lists it for ``grant_type=refresh_token``);
@@ -851,8 +852,8 @@ class AuthorizationCodeFlow:
         user_auth = flow.refreshing(token, on_refresh=save_somewhere)
 
     Args:
-        client_id, client_secret: the app's credentials (``client_secret`` may be
-            ``None`` for a public client).
+        client_id: the app's client id.
+        client_secret: the app's client secret (``None`` for a public client).
         redirect_uri: the callback URL registered for the app.
         authorize_url: the auth server's ``/authorize``.
         token_url: the auth server's ``/oauth/token``.
@@ -943,8 +944,11 @@ class AuthorizationCodeFlow:
         Args:
             client: an open :class:`~soundcloud_async.SoundCloud` (any auth: the token
                 request goes through its transport without the API's Authorization).
-            code, state: the ``code`` and ``state`` query parameters of the callback.
-            expected_state, code_verifier: what :meth:`start` returned, kept in the
+            code: the ``code`` query parameter of the callback.
+            state: the ``state`` query parameter of the callback.
+            expected_state: the ``state`` :meth:`start` returned, kept in the user's
+                session.
+            code_verifier: the ``code_verifier`` :meth:`start` returned, kept in the
                 user's session.
 
         Raises:

@@ -111,7 +111,7 @@ class RetryBudget:
 class RetryPolicy:
     """How the transport retries failed requests.
 
-    Args:
+    Attributes:
         max_attempts: attempts per request, the first one included (1 disables retries).
         deadline: seconds from the first attempt after which no retry starts
             (``None``: no deadline).

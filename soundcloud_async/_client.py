@@ -85,7 +85,10 @@ class SoundCloud:
         max_empty_pages: empty pages in a row that a paginator follows.
         foreign_next_href: ``"rewrite"`` or ``"raise"`` for a next_href on another host.
         connection_limit: the pool size of a session the client creates.
-        clock, sleep, wall_clock: injected time, for tests.
+        clock: monotonic seconds (injected in tests).
+        sleep: waits seconds (injected in tests).
+        wall_clock: seconds since the epoch, for ``Retry-After`` dates and
+            ``reset_time`` (injected in tests).
         allow_insecure_http: accept a plain-``http`` ``base_url`` on a host that is not
             loopback. Off by default: the token (and a legacy ``consumer_key``) would
             travel in clear. ``http://127.0.0.1:…`` and ``http://localhost:…`` (a local

@@ -10,7 +10,7 @@ Public surface (used by the transport and the paginator)::
 Why generated code
 ------------------
 Crawlers map millions of objects, and mapping, not HTTP, bounds their throughput
-(see PERFORMANCE.md). Out of the box, cattrs dispatches every field of every
+(see ``docs/background/performance.md``). Out of the box, cattrs dispatches every field of every
 object through its hook machinery (``Optional[str]`` -> union hook -> str hook...),
 builds frozen classes through ``__init__`` keyword calls, and parses dates with
 ``strptime``; that reaches about 0.1x the rate of ``orjson.loads`` alone.

@@ -6,9 +6,10 @@ Every attempt of every request goes through the transport, which calls
 be shared by many :class:`~soundcloud_async.SoundCloud` clients and thousands of tasks,
 so it is the single place where the app-wide request budget lives.
 
-SoundCloud publishes no rate-limit headers and usually sends 429s without ``Retry-After``
-(see ``FACTS.md``): the client cannot read its remaining budget, it can only send at a
-configured pace, stop everyone when a 429 says so, and, optionally, learn a lower pace.
+SoundCloud publishes no rate-limit headers and usually sends 429s without
+``Retry-After`` (see ``docs/background/api-facts.md``): the client cannot read its
+remaining budget, it can only send at a configured pace, stop everyone when a 429 says
+so, and, optionally, learn a lower pace.
 
 * :class:`TokenBucket` -- FIFO-fair token bucket for one process, optionally adaptive.
 * :class:`Unlimited` -- a no-op limiter for callers who opt out.

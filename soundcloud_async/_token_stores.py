@@ -272,7 +272,8 @@ class JSONFileTokenStore:
         wall_clock: epoch seconds, for ``expires_at``.
         lock_timeout: seconds to wait for another process's refresh; after that the
             waiter refreshes without the lock (and a warning).
-        clock, sleep: monotonic time and the wait between lock attempts (tests).
+        clock: monotonic time (injected in tests).
+        sleep: the wait between lock attempts (injected in tests).
     """
 
     __slots__ = ("_clock", "_sleep", "_wall_clock", "lock_timeout", "path")

@@ -52,7 +52,7 @@ GATEWAY_200 = (
     b'"status":"200 - unable to decode response","errors":[],"error":null}'
 )
 
-# The seven 429 bodies of FACTS.md, verbatim.
+# The seven 429 bodies of docs/background/api-facts.md, verbatim.
 BODY_PLAYS = (
     b'{"errors":[{"meta":{"rate_limit":{"group":"plays","max_nr_of_requests":15000,'
     b'"time_window":"PT24H"},"remaining_requests":0,"reset_time":"2015/06/01 09:49:40 +0000"}}]}'

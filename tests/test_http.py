@@ -32,7 +32,7 @@ from tests.conftest import BASE, AutoClock
 TRACK_URL = f"{BASE}/tracks/soundcloud:tracks:1"
 TRACK = {"kind": "track", "urn": "soundcloud:tracks:1", "id": 1, "title": "t"}
 
-# The seven 429 bodies of FACTS.md (body 1 and 2 carry a reset_time).
+# The seven 429 bodies of docs/background/api-facts.md (body 1 and 2 carry a reset_time).
 RATE_LIMIT_BODIES: list[tuple[str, str]] = [
     (
         "plays",

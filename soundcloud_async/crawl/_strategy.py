@@ -28,7 +28,7 @@ class JobKind:
     Exactly one of ``paginate`` (a collection: return its paginator, resuming from the
     checkpoint when one is given) and ``fetch`` (one object) is set.
 
-    Args:
+    Attributes:
         name: the job kind (``"tracks"``).
         emits: the kind of object its items are (``"track"``), as stored and exported.
         paginate: ``(client, urn, resume_from) -> Paginator``.

@@ -2,8 +2,8 @@
 
 Read models subclass :class:`Model` and are ``@attrs.define(kw_only=True)``: slotted,
 mutable (frozen attrs classes cost about twice as much to build, see
-PERFORMANCE.md), every field optional and ``None`` by default. The converter
-(:mod:`soundcloud_async._converters`) builds them from JSON tolerantly.
+``docs/background/performance.md``), every field optional and ``None`` by default. The
+converter (:mod:`soundcloud_async._converters`) builds them from JSON tolerantly.
 
 Write models subclass :class:`WriteModel`: their fields default to :data:`UNSET`,
 which is distinct from ``None`` (``None`` is sent as an explicit ``null``), and

@@ -64,8 +64,8 @@ SPAM_WARNING_URN: Final = "soundcloud:spam-warnings:1"
 class Budget:
     """At most ``max_requests`` per ``window`` seconds.
 
-    ``shapes`` are the 429 body shapes (1-6 of ``FACTS.md``) served in turn when the
-    budget is exhausted; empty means the group's realistic default.
+    ``shapes`` are the 429 body shapes (1-6 of ``docs/background/api-facts.md``) served in
+    turn when the budget is exhausted; empty means the group's realistic default.
     """
 
     max_requests: int
@@ -147,7 +147,7 @@ def too_many_requests(
     retry_after: float | None = None,
     spam_warning_urn: str = SPAM_WARNING_URN,
 ) -> web.Response:
-    """A 429 in one of the seven shapes seen from SoundCloud (``FACTS.md``).
+    """A 429 in one of the seven shapes seen from SoundCloud (``docs/background/api-facts.md``).
 
     Args:
         shape: 1 and 2 carry ``rate_limit`` metadata (2 names a bucket), 3 is the full

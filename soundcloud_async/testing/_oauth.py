@@ -1,6 +1,6 @@
 """OAuth 2.1 for the fake SoundCloud: ``/oauth/token``, ``/authorize``, ``/sign-out``.
 
-What it enforces, the way ``secure.soundcloud.com`` does (see ``FACTS.md``):
+What it enforces, the way ``secure.soundcloud.com`` does (see ``docs/background/api-facts.md``):
 
 * ``POST /oauth/token`` (form-encoded) with three grants:
 

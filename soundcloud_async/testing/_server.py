@@ -280,7 +280,8 @@ class FakeSoundCloud:
         fault_seed: seeds the random faults.
         slow_delay: default delay of ``slow`` faults, in seconds.
         retry_after_header: send ``Retry-After`` on 429s (the real API does not).
-        host, port: where to listen; port 0 picks a free port.
+        host: the address to listen on.
+        port: the port to listen on; 0 picks a free port.
         clock: monotonic seconds for token expiry and rate windows (a ``ManualClock``
             in tests).
         wall_clock: epoch seconds for ``reset_time`` in 429 bodies.
