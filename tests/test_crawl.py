@@ -530,7 +530,8 @@ class TestExport:
         assert len(await stored(path)) == await export(path, tmp_path / "all.jsonl")
         lines = [orjson.loads(x) for x in (tmp_path / "all.jsonl").read_bytes().splitlines()]
         assert reachable(fake.world, 1) == by_kind((x["kind"], x["data"]["urn"]) for x in lines)
-        n = await export(SQLiteStore(path), tmp_path / "users.csv", kinds=["user"])
+        async with SQLiteStore(path) as store:  # a store of the caller's stays open
+            n = await export(store, tmp_path / "users.csv", kinds=["user"])
         rows = (tmp_path / "users.csv").read_text().splitlines()
         assert n == len(rows) - 1 == len(reachable(fake.world, 1)["user"])
         header = rows[0].split(",")

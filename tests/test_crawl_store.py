@@ -7,6 +7,7 @@ tested with a lease that is already over when it is written (``lease=-1``).
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -534,6 +535,13 @@ class TestHostileData:
 BASE = "https://api.soundcloud.com"
 
 
+def other_database(path: Path) -> None:
+    """An SQLite file that is not a crawl store (closed: Python 3.13 warns otherwise)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("CREATE TABLE track (urn TEXT)")
+        db.commit()
+
+
 class TestBadStores:
     """A store that cannot be used says why, and is never damaged."""
 
@@ -558,9 +566,7 @@ class TestBadStores:
                 "not a crawl store",
             ),
             (
-                lambda p: (
-                    sqlite3.connect(p).execute("CREATE TABLE track (urn TEXT)").connection.commit()
-                ),
+                other_database,
                 StoreFormatError,
                 "not a crawl store",
             ),

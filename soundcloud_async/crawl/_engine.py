@@ -383,12 +383,16 @@ class Crawler:
                 self.worker,
                 overwrite=self.overwrite,
             )
+            self._started = True
+            self.resumed = not fresh
+            self.progress.absorb(await self.store.tallies())
         except BaseException:
-            await self._close_store()
+            # Cancelled or failed before 'async with' took over (even while reading the
+            # tallies): __aexit__ will not run, so hand back and close here, shielded, or
+            # the store's connection is left open (Python 3.13 warns of it).
+            with anyio.CancelScope(shield=True):
+                await self._finish()
             raise
-        self._started = True
-        self.resumed = not fresh
-        self.progress.absorb(await self.store.tallies())
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         send, self._receive = anyio.create_memory_object_stream[_Batch](self._buffer)

@@ -212,13 +212,18 @@ class SQLiteStore(StoreLifecycle):
                 raise
             return db
 
-        self._db = await anyio.to_thread.run_sync(open_db, limiter=self._limiter)
+        # Shielded: a caller cancelled while the thread opens the file would otherwise
+        # drop the connection unclosed (Python 3.13 reports it as a ResourceWarning);
+        # kept, it is closed by close() like any other.
+        with anyio.CancelScope(shield=True):
+            self._db = await anyio.to_thread.run_sync(open_db, limiter=self._limiter)
 
     async def close(self) -> None:
-        """Close the file (idempotent)."""
+        """Close the file (idempotent; completes even in a cancelled task)."""
         db, self._db = self._db, None
         if db is not None:
-            await anyio.to_thread.run_sync(db.close, limiter=self._limiter)
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(db.close, limiter=self._limiter)
 
     async def start(
         self,
