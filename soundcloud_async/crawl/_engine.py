@@ -391,7 +391,7 @@ class Crawler:
             # tallies): __aexit__ will not run, so hand back and close here, shielded, or
             # the store's connection is left open (Python 3.13 warns of it).
             with anyio.CancelScope(shield=True):
-                await self._finish()
+                await self._finish(failing=True)
             raise
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
