@@ -41,7 +41,7 @@ from typing import Any
 import attrs
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
@@ -694,6 +694,9 @@ class TestCrawlStore:
 
     @scaled(2)
     @given(value=json_like)
+    # Found by CI: one out-of-range int sent the whole object down the fallback path,
+    # which wrote 2**63 (in orjson's range) as a string.
+    @example(value=[2**63, -(2**63) - 1])
     def test_stored_json_reads_back(self, value: Any) -> None:
         """to_json_text never raises; orjson reads the text back as the value, made portable."""
         from soundcloud_async.crawl._engine import to_json_text

@@ -214,8 +214,10 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < -_INT64:
+    if isinstance(value, int) and not isinstance(value, bool) and not _INT64 <= value < 2**64:
         # JSON readers (orjson, JavaScript, many databases) lose or refuse such numbers.
+        # The bounds are orjson's, so this fallback (taken when another value of the
+        # object is out of range) writes an in-range number as orjson itself would.
         return str(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
