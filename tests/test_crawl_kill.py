@@ -147,9 +147,14 @@ class TestSQLiteKilled:
                           "--concurrency", "8", "--rate", "250")  # fmt: skip
         log = tmp_path / "worker.log"
         kills = 0
+        pages = 0
         while kills < 5:
             proc = start(argv, log)
-            time.sleep(rng.uniform(0.7, 1.6))
+            # A random point measured in progress, not in time: on a quiet machine the
+            # whole crawl fitted in five timed waits of about a second.
+            pages += rng.randint(2, 8)
+            wait_for_pages(store, pages, proc)
+            time.sleep(rng.uniform(0.0, 0.1))
             if proc.poll() is not None:
                 break  # finished before this kill: the rest of the kills come too late
             proc.send_signal(signal.SIGKILL)
