@@ -14,6 +14,7 @@ logged in: the stored refresh token still refreshes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -115,6 +116,11 @@ async def run_workers(fake: FakeSoundCloud, shared: Shared) -> list[dict[str, An
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
+            # Python 3.13 warns of a StreamWriter collected unclosed (the stdin pipe).
+            if proc.stdin is not None:
+                proc.stdin.close()
+                with contextlib.suppress(OSError):
+                    await proc.stdin.wait_closed()
 
 
 class TestOneRefreshAcrossProcesses:
