@@ -647,6 +647,34 @@ class TestBadStores:
                 tg.start_soon(join, i)
         assert [True, False, False, False, False, False] == sorted(fresh, reverse=True)
 
+    async def test_a_stalled_transaction_does_not_hold_jobs(self, pg_schema_url: str) -> None:
+        """A worker frozen inside a transaction keeps its locks only until the server ends
+        its idle session: then the job it held is claimed by another worker."""
+        import anyio
+
+        stalled = PostgresStore(pg_schema_url, idle_in_transaction_timeout=0.5)
+        await stalled.connect(create=True)
+        await stalled.start(DEFINITION, [Job("user", "soundcloud:users:1")], WorkerInfo("w1"))
+        claim = await one(stalled, lease=-1)  # its lease is over: anyone may take it
+        other = PostgresStore(pg_schema_url)
+        await other.connect()
+        await other.start(DEFINITION, [], WorkerInfo("w2"))
+        pool = stalled._pool  # the test freezes one of its sessions mid-transaction
+        assert pool is not None
+        async with pool.acquire() as conn:
+            frozen = conn.transaction()
+            await frozen.start()
+            await conn.execute("SELECT 1 FROM crawl_jobs WHERE id = $1 FOR UPDATE", claim.id)
+            assert [] == await other.claim("w2", 1, kinds=KINDS, level_ordered=LEVEL, lease=30)
+            await anyio.sleep(1.5)  # the server's idle-in-transaction timeout passes
+            taken = await other.claim("w2", 1, kinds=KINDS, level_ordered=LEVEL, lease=30)
+            assert [claim.id] == [c.id for c in taken]
+            with pytest.raises(Exception):  # noqa: B017, PT011 - the session is gone
+                await conn.execute("SELECT 1")
+        assert set() == await stalled.heartbeat("w1", lease=30), "a fresh session answers"
+        await stalled.close()
+        await other.close()
+
     async def test_unreachable_postgres(self) -> None:
         """A PostgreSQL URL nobody answers: StoreUnavailable naming the host, no password."""
         from tests.redis_server import free_port

@@ -32,6 +32,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 from yarl import URL
 
 from soundcloud_async.crawl import _decisions as decide
@@ -91,6 +92,9 @@ class PostgresStore(StoreLifecycle):
         pool_size: connections this process opens at most.
         connect_timeout: seconds to wait for the server.
         pid_alive: whether a pid runs on this host (to release dead workers' jobs at once).
+        idle_in_transaction_timeout: seconds the server lets a session of ours sit idle
+            inside a transaction before ending it (a stalled worker's locks are released;
+            our transactions take milliseconds).
     """
 
     def __init__(
@@ -100,7 +104,9 @@ class PostgresStore(StoreLifecycle):
         pool_size: int = 4,
         connect_timeout: float = 10.0,
         pid_alive: Callable[[int], bool] = pid_alive,
+        idle_in_transaction_timeout: float = 5.0,
     ) -> None:
+        self._idle_timeout = max(0.1, float(idle_in_transaction_timeout))
         try:
             parsed = URL(url)
         except (ValueError, TypeError) as exc:
@@ -171,11 +177,23 @@ class PostgresStore(StoreLifecycle):
                         return await fn(conn)
                     async with conn.transaction():
                         return await fn(conn)
-            except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError):
-                if attempt >= _RETRIES:
-                    raise
             except CrawlStoreError:
                 raise
+            except (
+                asyncpg.DeadlockDetectedError,
+                asyncpg.SerializationError,
+                # The session ended under us (this process stalled past the server's
+                # idle-in-transaction timeout, a restart, a cut connection): the
+                # transaction was rolled back, or it committed and the retry finds the
+                # rows there and the lease in the state it left.
+                asyncpg.ConnectionDoesNotExistError,
+                asyncpg.IdleInTransactionSessionTimeoutError,
+                asyncpg.AdminShutdownError,
+                ConnectionError,
+            ) as exc:
+                if attempt >= _RETRIES:
+                    raise self._translate(exc) from exc
+                await anyio.sleep(0.05 * 2**attempt)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 raise self._translate(exc) from exc
 
@@ -186,7 +204,13 @@ class PostgresStore(StoreLifecycle):
         if self._pool is not None:
             return
         asyncpg = _import_asyncpg()
-        settings = {"application_name": "soundcloud_async crawl"}
+        settings = {
+            "application_name": "soundcloud_async crawl",
+            # A worker that stalls inside a transaction (frozen, swapped out, cut off) would
+            # hold its row locks, and SKIP LOCKED claims would pass its jobs by for as long:
+            # the server ends such a session instead, and its locks with it.
+            "idle_in_transaction_session_timeout": f"{int(self._idle_timeout * 1000)}",
+        }
         if self.schema:
             settings["search_path"] = self.schema
         try:
