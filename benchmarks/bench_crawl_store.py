@@ -82,7 +82,7 @@ def postgres(url: str | None) -> Iterator[str | None]:
         print("  (PostgreSQL is not installed: skipping its rows)")
         yield None
         return
-    with pg_cluster() as cluster:
+    with pg_cluster(durable=True) as cluster:  # fsync on: every commit reaches the disk
         yield cluster
 
 

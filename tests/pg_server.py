@@ -49,8 +49,12 @@ def _missing() -> None:
 
 
 @contextlib.contextmanager
-def pg_cluster() -> Iterator[str]:
-    """Run a PostgreSQL cluster on 127.0.0.1 and yield a superuser URL to it."""
+def pg_cluster(*, durable: bool = False) -> Iterator[str]:
+    """Run a PostgreSQL cluster on 127.0.0.1 and yield a superuser URL to it.
+
+    Tests run it without fsync (nothing here survives the machine anyway);
+    ``durable=True`` keeps PostgreSQL's own defaults, for benchmarks.
+    """
     bindir = find_pg_bin()
     if bindir is None:
         _missing()
@@ -88,10 +92,9 @@ def pg_cluster() -> Iterator[str]:
             "--no-sync",
             "--no-instructions",
         )
-        options = (
-            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
+        options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         run(
             str(bindir / "pg_ctl"),
             "-D",
