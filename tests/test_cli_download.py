@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -135,16 +136,20 @@ class TestDownloadCommand:
             *argv(server, urn, "--out", str(out), "--format", "hls_mp3_128", "--concurrency", "1"),
         ]  # fmt: skip
         sidecar = tmp_path / "mix.mp3.part.json"
+        part = tmp_path / "mix.mp3.part"
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                if json.loads(sidecar.read_text())["done"] >= 5:
+            with contextlib.suppress(OSError):
+                if part.stat().st_size > 0:  # audio is being written: mid-download
                     break
-            except (OSError, ValueError):
-                pass
-            time.sleep(0.005)
+            time.sleep(0.001)
+        # Ctrl-C at a known point, whatever the machine's speed: frozen first, so the
+        # download cannot finish between seeing it under way and the signal landing.
+        proc.send_signal(signal.SIGSTOP)
+        assert not out.exists(), "the download finished before it could be interrupted"
         proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGCONT)
         _, err = proc.communicate(timeout=30)
         assert 130 == proc.returncode, err
         assert "Traceback" not in err
