@@ -52,7 +52,6 @@ import msgspec
 import orjson
 
 from soundcloud_async._converters import (
-    _DATE_TEMPLATE,
     _FIELD_TEMPLATES,
     _can_bypass_init,
     _classify,
@@ -155,9 +154,8 @@ def _build_plan(cls: type) -> _Plan | None:
             wire = str
             if how == "enum":
                 ns[ref] = detail._value2member_map_
-            template = _DATE_TEMPLATE if how == "date" else _FIELD_TEMPLATES["enum"]
             lines.append(f"    x = s.{field.name}")
-            lines.append(template.format(ref=ref).rstrip("\n"))
+            lines.append(_FIELD_TEMPLATES[how].format(ref=ref).rstrip("\n"))
             lines.append(f"    o.{field.name} = x")
         elif how in ("model", "model_list"):
             nested = _plan(detail)
