@@ -53,6 +53,8 @@ import orjson
 
 from soundcloud_async._converters import (
     _FIELD_TEMPLATES,
+    INT_MAX,
+    INT_MIN,
     _can_bypass_init,
     _classify,
     _is_model,
@@ -76,9 +78,9 @@ class _Reject:
 REJECT: Final = _Reject()
 
 # orjson returns integers in -2**63 .. 2**64-1 as int and others as float; the tolerant
-# path treats the two differently, so the strict path takes only ints (msgspec bounds
-# must fit an int64: the rare 2**63 .. 2**64-1 take the tolerant path too).
-_Int = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+# path treats the two differently, so the strict path takes only ints, and only within
+# the converter's int64 bounds (outside them the tolerant path drops the value).
+_Int = Annotated[int, msgspec.Meta(ge=INT_MIN, le=INT_MAX)]
 _SCALARS: Final[dict[str, Any]] = {
     "str": str,
     "int": _Int,
