@@ -46,7 +46,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeGuard, runtime_checkable
 
 import attrs
 import orjson
@@ -135,6 +135,11 @@ class LockingTokenStore(TokenStore, Protocol):
 # -- the stored form ------------------------------------------------------------------------
 
 
+def _finite_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: an ``int`` or a finite ``float``, never a ``bool``."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def token_from_json(data: dict[str, Any]) -> OAuthToken | None:
     """An :class:`OAuthToken` from a token response (or a stored one); ``None`` without
     an ``access_token``. Wrong-typed fields are left out, never raised on."""
@@ -150,11 +155,7 @@ def token_from_json(data: dict[str, Any]) -> OAuthToken | None:
     return OAuthToken(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,
-        expires_in=int(expires)
-        if isinstance(expires, (int, float))
-        and not isinstance(expires, bool)
-        and math.isfinite(expires)
-        else None,
+        expires_in=int(expires) if _finite_number(expires) else None,
         scope=scope if isinstance(scope, str) else None,
         token_type=token_type if isinstance(token_type, str) else None,
     )
@@ -186,11 +187,7 @@ def _parse(raw: bytes, where: str, now: float) -> OAuthToken | None:
     if token is None:
         return None
     expires_at = data.get("expires_at")
-    if (
-        isinstance(expires_at, (int, float))
-        and not isinstance(expires_at, bool)
-        and math.isfinite(expires_at)
-    ):
+    if _finite_number(expires_at):
         token = attrs.evolve(token, expires_in=max(0, math.floor(expires_at - now)))
     return token
 
