@@ -562,10 +562,8 @@ class HLSStream:
                 return  # another fetch refreshed it already
             if self.refreshes and not self.done_since_refresh:
                 raise error  # fresh links are refused too: not an expiry
-            logger.info(
-                "HLS links expired (%s); fetching the playlist again",
-                redact_url(error.url),
-            )
+            # error.url was redacted when the error was made (APIError.__init__).
+            logger.info("HLS links expired (%s); fetching the playlist again", error.url)
             async with open_source(self.transport, self.source_url) as source:
                 fresh = source.playlist
             if fresh is None:
