@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import io
 import logging
 import os
 import time
@@ -36,6 +35,7 @@ import attrs
 import orjson
 from yarl import URL
 
+from soundcloud_async import _media
 from soundcloud_async._errors import (
     Forbidden,
     InvalidArgument,
@@ -572,11 +572,6 @@ def _open_write(path: str) -> IO[bytes]:
 
 def check_destination(dest: object, resume: bool) -> None:
     """Reject a destination that is neither a path nor a binary file (before any request)."""
-    if isinstance(dest, (str, os.PathLike)):
-        return
-    if isinstance(dest, io.TextIOBase) or not callable(getattr(dest, "write", None)):
-        raise InvalidArgument(
-            f"a download destination must be a path or a binary file, not {type(dest).__name__}"
-        )
-    if resume:
+    _media.check_destination(dest)
+    if resume and not isinstance(dest, (str, os.PathLike)):
         raise InvalidArgument("resume=True needs a path destination, not a file object")
