@@ -160,11 +160,9 @@ async def iter_audio(
     async with contextlib.AsyncExitStack() as stack:
         _, source = await _open_first(transport, stack, sources, preview_url)
         if source.playlist is None:
-            assert source.response is not None
-            for piece in _chunks(source.first, chunk_size):
-                yield piece
-            async for chunk in source.response.iter_chunks(chunk_size):
-                yield chunk
+            async with contextlib.aclosing(_progressive_body(source, chunk_size)) as body:
+                async for chunk in body:
+                    yield chunk
             return
         session = HLSStream(transport, source.url, source.playlist, concurrency)
         first = await session.probe()
@@ -185,6 +183,15 @@ def _chunks(data: bytes, size: int) -> list[bytes]:
         return [data] if data else []
     view = memoryview(data)
     return [bytes(view[i : i + size]) for i in range(0, len(data), size)]
+
+
+async def _progressive_body(source: Source, chunk_size: int) -> AsyncGenerator[bytes, None]:
+    """A progressive body: the chunk :func:`open_source` read to sniff it, then the rest."""
+    assert source.response is not None
+    for piece in _chunks(source.first, chunk_size):
+        yield piece
+    async for chunk in source.response.iter_chunks(chunk_size):
+        yield chunk
 
 
 async def _open_first(
@@ -528,20 +535,13 @@ async def _download_progressive(
     loop: asyncio.AbstractEventLoop,
 ) -> DownloadResult:
     """A progressive body to ``dest`` (a path: ``DEST.part`` renamed when complete)."""
-    resp = source.response
-    assert resp is not None
-    total = resp.content_length
+    assert source.response is not None
+    total = source.response.content_length
     container = sniff_container(source.first)
 
     async def copy(f: IO[bytes]) -> int:
         written = 0
-        pieces = [source.first] if source.first else []
-        for piece in pieces:
-            await _blocking(loop, f.write, piece)
-            written += len(piece)
-            if progress is not None:
-                progress(DownloadProgress(written, total))
-        async for chunk in resp.iter_chunks(DOWNLOAD_CHUNK_SIZE):
+        async for chunk in _progressive_body(source, DOWNLOAD_CHUNK_SIZE):
             await _blocking(loop, f.write, chunk)
             written += len(chunk)
             if progress is not None:
