@@ -123,10 +123,6 @@ class MediaPlaylist:
             h.update(f"{seg.duration:.3f};".encode())
         return h.hexdigest()[:32]
 
-    @property
-    def duration(self) -> float:
-        return sum(s.duration for s in self.segments)
-
 
 @attrs.frozen(slots=True)
 class MasterPlaylist:

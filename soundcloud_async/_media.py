@@ -35,16 +35,13 @@ from collections.abc import (
     Mapping,
     Sequence,
 )
-from typing import IO, TYPE_CHECKING, Any, TypeAlias
+from typing import IO, Any, TypeAlias
 
 import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 
 from soundcloud_async._errors import InvalidArgument, TransportError, redact_url
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "CHUNK_SIZE",
