@@ -259,8 +259,8 @@ class FakeMedia:
     def _marker(self, t: int, variant: str, index: int) -> bytes:
         return f"SCFAKE {self.world.track_id(t)} {variant} {index}|".encode()
 
-    def _segment(self, t: int, fmt: Format, seg: Segment, variant: str | None = None) -> bytes:
-        marker = self._marker(t, variant or fmt.variant, seg.index)
+    def _segment(self, t: int, fmt: Format, seg: Segment) -> bytes:
+        marker = self._marker(t, fmt.variant, seg.index)
         if fmt.container == "mp3":
             return _audio.mp3_frame(fmt.kbps, marker) * seg.frames
         size = _audio.aac_frame_size(fmt.kbps)
@@ -288,7 +288,7 @@ class FakeMedia:
             if variant == "preview_mp3_128":
                 seconds = min(PREVIEW_SECONDS, self._seconds(t))
             for seg in self._plan(t, fmt, seconds):
-                yield self._segment(t, fmt, seg, variant=fmt.variant)
+                yield self._segment(t, fmt, seg)
             return
         fmt = FORMATS[variant]
         init = self.init_bytes(variant)
@@ -402,9 +402,8 @@ class FakeMedia:
 
     async def _progressive(self, request: web.Request, t: int, variant: str) -> web.StreamResponse:
         """A whole MP3, streamed segment by segment (a long mix is never held whole)."""
-        pieces = list(self._body(t, variant)) if variant == "preview_mp3_128" else None
-        if pieces is not None:
-            resp = web.Response(body=b"".join(pieces), content_type="audio/mpeg")
+        if variant == "preview_mp3_128":
+            resp = web.Response(body=b"".join(self._body(t, variant)), content_type="audio/mpeg")
             return _tagged(request, resp)
         stream = web.StreamResponse(headers={"Content-Type": "audio/mpeg"})
         fmt = FORMATS[_PROGRESSIVE[variant]]
