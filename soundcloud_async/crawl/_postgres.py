@@ -65,7 +65,6 @@ __all__ = ["PostgresStore"]
 T = TypeVar("T")
 
 _NOW = "extract(epoch from clock_timestamp())::float8"
-_ACTIVE = ("pending", "running", "set_aside")
 _DEPTH_MAX = 2**31 - 1  # "no bound" for an INTEGER depth column
 _PROBLEMS = ("set_aside", "failed", "forbidden", "gone")
 _TABLES = ("crawl_meta", "crawl_jobs", "crawl_objects", "crawl_workers", "crawl_tallies")
@@ -281,9 +280,7 @@ class PostgresStore(StoreLifecycle):
                 float_type="DOUBLE PRECISION",
             ):
                 await conn.execute(statement)
-            meta = {
-                r["key"]: r["value"] for r in await conn.fetch("SELECT key, value FROM crawl_meta")
-            }
+            meta = await _meta(conn)
             fresh = not meta
             now = float(await conn.fetchval(f"SELECT {_NOW}"))
             if fresh:
@@ -632,10 +629,7 @@ class PostgresStore(StoreLifecycle):
         async def go(conn: asyncpg.Connection) -> dict[str, int]:
             if not await _has_tables(conn):
                 return {}
-            rows = await conn.fetch(
-                "SELECT key, sum(n)::bigint AS n FROM crawl_tallies GROUP BY key"
-            )
-            return {r["key"]: int(r["n"]) for r in rows}
+            return await _totals(conn)
 
         return await self._with(go, transaction=False)
 
@@ -646,13 +640,8 @@ class PostgresStore(StoreLifecycle):
             if not await _has_tables(conn):
                 raise StoreFormatError(f"{self._location} holds no crawl yet")
             now = float(await conn.fetchval(f"SELECT {_NOW}"))
-            meta = {
-                r["key"]: r["value"] for r in await conn.fetch("SELECT key, value FROM crawl_meta")
-            }
-            rows = await conn.fetch(
-                "SELECT key, sum(n)::bigint AS n FROM crawl_tallies GROUP BY key"
-            )
-            totals = {r["key"]: int(r["n"]) for r in rows}
+            meta = await _meta(conn)
+            totals = await _totals(conn)
             host = socket.gethostname()
             workers = [
                 WorkerStatus(
