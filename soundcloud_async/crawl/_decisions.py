@@ -7,7 +7,8 @@ and tested once:
 - which jobs may start now (breadth-first order across every worker);
 - what a failed job becomes (gone, forbidden, set aside for a retry, failed for good,
   or the end of the crawl);
-- when a set-aside job is retried, and when a lease or a worker is dead;
+- when a set-aside job is retried, and when a worker is dead (an expired lease is
+  checked by the claim queries themselves);
 - how each state change moves the per-worker tallies that ``status`` sums.
 """
 
@@ -33,13 +34,10 @@ from soundcloud_async._errors import (
 
 __all__ = [
     "ACTIVE_STATES",
-    "FINAL_STATES",
-    "JOB_STATES",
     "JobState",
     "Outcome",
     "allowed_depth",
     "claim_order",
-    "lease_expired",
     "outcome_for",
     "relative_position",
     "retry_delay",
@@ -60,11 +58,8 @@ class JobState(str, enum.Enum):
     FAILED = "failed"
 
 
-JOB_STATES: Final = tuple(s.value for s in JobState)
 #: States of a job the crawl still has to finish (the crawl is done when none is left).
 ACTIVE_STATES: Final = frozenset({"pending", "running", "set_aside"})
-#: States a job never leaves.
-FINAL_STATES: Final = frozenset({"done", "gone", "forbidden", "failed"})
 
 
 # -- positions ----------------------------------------------------------------------------
@@ -115,11 +110,6 @@ def allowed_depth(kind: str, floors: Mapping[str, int], level_ordered: Iterable[
 def claim_order(depth: int, job_id: int) -> tuple[int, int]:
     """Jobs start shallowest first, then in creation order."""
     return depth, job_id
-
-
-def lease_expired(lease_until: float | None, now: float) -> bool:
-    """Whether a running job's lease has run out (so another worker may take it over)."""
-    return lease_until is None or lease_until <= now
 
 
 def owner_is_dead(owner_host: str, owner_pid: int, my_host: str, alive: bool | None) -> bool:

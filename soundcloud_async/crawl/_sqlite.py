@@ -53,7 +53,6 @@ T = TypeVar("T")
 
 #: Rows per multi-row statement: 3-4 parameters each stays far below SQLite's limit.
 _CHUNK = 200
-_ACTIVE = ("pending", "running", "set_aside")
 _DEPTH_MAX = 2**31 - 1  # "no bound" for an INTEGER depth column
 _PROBLEMS = ("set_aside", "failed", "forbidden", "gone")
 _MIN_SQLITE = (3, 35, 0)  # RETURNING
@@ -519,7 +518,7 @@ class SQLiteStore(StoreLifecycle):
         def go(db: sqlite3.Connection) -> tuple[bool, float | None]:
             left = any(
                 db.execute("SELECT 1 FROM crawl_jobs WHERE state = ? LIMIT 1", (state,)).fetchone()
-                for state in _ACTIVE
+                for state in decide.ACTIVE_STATES
             )
             row = db.execute(
                 "SELECT MIN(retry_at) FROM crawl_jobs WHERE state = 'set_aside'"
@@ -717,7 +716,7 @@ def _insert_jobs(db: sqlite3.Connection, jobs: Iterable[Job]) -> int:
 def _floors(db: sqlite3.Connection, level_ordered: Iterable[str]) -> dict[str, int]:
     floors: dict[str, int] = {}
     for kind in level_ordered:
-        for state in _ACTIVE:
+        for state in decide.ACTIVE_STATES:
             row = db.execute(
                 "SELECT MIN(depth) FROM crawl_jobs WHERE state = ? AND kind = ?",
                 (state, kind),

@@ -29,6 +29,7 @@ import attrs
 import orjson
 
 from soundcloud_async._errors import SoundCloudError
+from soundcloud_async.crawl._decisions import ACTIVE_STATES
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -212,7 +213,7 @@ class StoreStatus:
     @property
     def done(self) -> bool:
         """Whether no job is left to do (pending, running or set aside)."""
-        return not any(self.jobs.get(s, 0) for s in ("pending", "running", "set_aside"))
+        return not any(self.jobs.get(s, 0) for s in ACTIVE_STATES)
 
     @property
     def not_fetched(self) -> int:
