@@ -571,7 +571,13 @@ def _open_write(path: str) -> IO[bytes]:
 
 
 def check_destination(dest: object, resume: bool) -> None:
-    """Reject a destination that is neither a path nor a binary file (before any request)."""
+    """Reject a destination that cannot be written (before any request).
+
+    Neither a path nor a binary file, a path in a missing directory or naming a
+    directory, or ``resume`` without a path.
+    """
     _media.check_destination(dest)
-    if resume and not isinstance(dest, (str, os.PathLike)):
+    if isinstance(dest, (str, os.PathLike)):
+        _check_path(dest)
+    elif resume:
         raise InvalidArgument("resume=True needs a path destination, not a file object")

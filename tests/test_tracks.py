@@ -352,10 +352,20 @@ class TestDownload:
             await sc.tracks.download(123, "/tmp/x.mp3", format="flac_url")  # type: ignore[arg-type]
         assert {} == mocked.requests
 
-    async def test_bad_destination(self, mocked: aioresponses, sc: SoundCloud) -> None:
-        """A destination that is neither a path nor a binary file is refused first."""
-        with pytest.raises(InvalidArgument):
-            await sc.tracks.download(123, 42)  # type: ignore[arg-type]
+    @pytest.mark.parametrize(
+        ("dest", "message"),
+        [
+            (42, "path or a binary file"),
+            ("/no/such/dir/x.mp3", "no such directory"),
+            (".", "is a directory"),
+        ],
+    )
+    async def test_bad_destination(
+        self, mocked: aioresponses, sc: SoundCloud, dest: Any, message: str
+    ) -> None:
+        """A destination that cannot be written is refused before the streams request."""
+        with pytest.raises(InvalidArgument, match=message):
+            await sc.tracks.download(123, dest)
         assert {} == mocked.requests
 
     async def test_format_not_offered(self, mocked: aioresponses, sc: SoundCloud) -> None:
