@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
 import random
 import re
 import signal
@@ -24,45 +23,19 @@ from soundcloud_async.cli import main
 from soundcloud_async.cli._progress import Progress
 from soundcloud_async.crawl import JobProblem, StoreStatus
 from soundcloud_async.testing._world import World
+from tests.fake_process import FakeProcess as Server
+from tests.fake_process import clean_env, fake_server_process
 
 pytestmark = pytest.mark.integration
 
 SEED, SIZE = 3, "small"
 
 
-class Server:
-    """A ``soundcloud-async fake-server`` subprocess on a free loopback port."""
-
-    def __init__(self, proc: subprocess.Popen[str], url: str, token: str) -> None:
-        self.proc, self.url, self.token = proc, url, token
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     """One fake server for the module's tests."""
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "soundcloud_async.cli", "fake-server", "--port", "0"),
-            *("--seed", str(SEED), "--size", SIZE),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    url = token = ""
-    for line in proc.stdout:
-        if line.startswith("FakeSoundCloud serving on "):
-            url = line.split()[-1]
-        if "access token:" in line:
-            token = line.split()[2]
-            break
-    try:
-        yield Server(proc, url, token)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with fake_server_process("--seed", str(SEED), "--size", SIZE) as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -255,13 +228,12 @@ class TestErrors:
 
     def run(self, *argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The command in a subprocess without credentials in its environment."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
         return subprocess.run(
             [sys.executable, "-m", "soundcloud_async.cli", *argv],
             capture_output=True,
             text=True,
             timeout=30,
-            env=env,
+            env=clean_env(),
             cwd=cwd,
         )
 

@@ -20,6 +20,7 @@ from soundcloud_async.cli import main
 from soundcloud_async.cli._download import Bar
 from soundcloud_async.testing._media import FakeMedia
 from soundcloud_async.testing._world import World
+from tests.fake_process import fake_server_process
 
 pytestmark = pytest.mark.integration
 
@@ -35,26 +36,8 @@ def world() -> World:
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, str]]:
     """A fake-server subprocess: (URL, token)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "soundcloud_async", "fake-server", "--port", "0",
-         "--seed", str(SEED), "--size", SIZE],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    url = token = ""
-    for line in proc.stdout:
-        if line.startswith("FakeSoundCloud serving on "):
-            url = line.split()[-1]
-        if "access token:" in line:
-            token = line.split()[2]
-            break
-    try:
-        yield url, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with fake_server_process("--seed", str(SEED), "--size", SIZE) as fake:
+        yield fake.url, fake.token
 
 
 def track(world: World, low: int, high: int) -> int:

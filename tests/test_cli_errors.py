@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from soundcloud_async.cli import SUBCOMMANDS, main
+from tests.fake_process import clean_env, fake_server_process
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -308,34 +309,11 @@ CASES: list[Case] = [
 # -- fixtures ---------------------------------------------------------------------------
 
 
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[tuple[str, str]]:
     """A fake-server subprocess on a free loopback port: (URL, token)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "soundcloud_async", "fake-server", "--port", "0", "--size", "tiny"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=_clean_env(),
-    )
-    assert proc.stdout is not None
-    url = token = ""
-    for line in proc.stdout:
-        if line.startswith("FakeSoundCloud serving on "):
-            url = line.split()[-1]
-        if "access token:" in line:
-            token = line.split()[2]
-            break
-    try:
-        yield url, token
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with fake_server_process("--size", "tiny") as fake:
+        yield fake.url, fake.token
 
 
 @pytest.fixture
@@ -390,7 +368,7 @@ class TestBadArguments:
                 capture_output=True,
                 text=True,
                 timeout=30,
-                env={**_clean_env(), **row.env},
+                env={**clean_env(), **row.env},
             )
             code, output = done.returncode, done.stdout + done.stderr
         else:
@@ -457,7 +435,7 @@ class TestSignals:
             capture_output=True,
             text=True,
             timeout=30,
-            env=_clean_env(),
+            env=clean_env(),
         )
         assert "Traceback" not in done.stderr
         assert EXIT_INTERRUPTED == done.returncode, done.stderr
@@ -473,7 +451,7 @@ class TestSignals:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=_clean_env(),
+            env=clean_env(),
         )
         assert proc.stdout is not None
         try:

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,39 +25,26 @@ import orjson
 import pytest
 
 from soundcloud_async.testing._world import World
+from tests.fake_process import fake_server_process
 
 pytestmark = pytest.mark.integration
 
 CLI = [sys.executable, "-m", "soundcloud_async"]
 
 
+@dataclass(frozen=True)
 class Server:
     """A fake-server subprocess: its URL, a token, and the world it serves."""
 
-    def __init__(self, proc: subprocess.Popen[str], url: str, token: str, world: World) -> None:
-        self.proc, self.url, self.token, self.world = proc, url, token, world
+    url: str
+    token: str
+    world: World
 
 
 def _serve(size: str, seed: int) -> Iterator[Server]:
-    proc = subprocess.Popen(
-        [*CLI, "fake-server", "--port", "0", "--size", size, "--seed", str(seed),
-         "--rate", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    url = token = ""
-    for line in proc.stdout:
-        if line.startswith("FakeSoundCloud serving on "):
-            url = line.split()[-1]
-        if "access token:" in line:
-            token = line.split()[2]
-            break
-    try:
-        yield Server(proc, url, token, World.generate(seed=seed, size=size))
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    options = ("--size", size, "--seed", str(seed), "--rate", "100000")
+    with fake_server_process(*options) as fake:
+        yield Server(fake.url, fake.token, World.generate(seed=seed, size=size))
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import os
 import re
 import socket
 import subprocess
@@ -57,6 +56,8 @@ from soundcloud_async import (
 from soundcloud_async._pagination import Paginator
 from soundcloud_async.models import User
 from soundcloud_async.testing import FakeSoundCloud, World
+from tests.fake_process import FakeProcess as Server
+from tests.fake_process import clean_env, fake_server_process
 
 pytestmark = pytest.mark.integration
 
@@ -498,58 +499,23 @@ class TestForeignHost:
 # -- the command line -----------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    """A ``soundcloud-async fake-server`` subprocess and what it printed."""
-
-    url: str
-    client_id: str
-    client_secret: str
-    token: str
-
-
 SEED, SIZE = 4, "tiny"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "soundcloud_async.cli", "fake-server", "--port", "0"),
-            *("--seed", str(SEED), "--size", SIZE),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    seen: dict[str, str] = {}
-    for line in proc.stdout:
-        if line.startswith("FakeSoundCloud serving on "):
-            seen["url"] = line.split()[-1]
-        for key in ("client_id", "client_secret"):
-            if line.strip().startswith(f"{key}:"):
-                seen[key] = line.split()[-1]
-        if "access token:" in line:
-            seen["token"] = line.split()[2]
-            break
-    try:
-        yield Server(**seen)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stdout.close()
+    with fake_server_process("--seed", str(SEED), "--size", SIZE) as fake:
+        yield fake
 
 
 def cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a subprocess, with no SOUNDCLOUD_ variables from this environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
     return subprocess.run(
         [sys.executable, "-m", "soundcloud_async.cli", *argv],
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env=clean_env(),
         cwd=cwd,
     )
 
