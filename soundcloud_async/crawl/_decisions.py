@@ -61,6 +61,15 @@ class JobState(str, enum.Enum):
 #: States of a job the crawl still has to finish (the crawl is done when none is left).
 ACTIVE_STATES: Final = frozenset({"pending", "running", "set_aside"})
 
+#: What a claim may take, as ``(state, the time column that must have passed or None)``:
+#: pending jobs, running jobs whose lease ran out, set-aside jobs whose retry time came.
+#: The stores query each separately, so that each walks its own range of the
+#: ``(state, kind, depth, id)`` index.
+CLAIMABLE: Final = (("pending", None), ("running", "lease_until"), ("set_aside", "retry_at"))
+
+#: The ``crawl_jobs`` columns a claim reads, in the order the stores unpack them.
+CLAIM_COLUMNS: Final = "id, kind, urn, depth, state, position, skip, attempts"
+
 
 # -- positions ----------------------------------------------------------------------------
 

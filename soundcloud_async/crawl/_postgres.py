@@ -359,34 +359,16 @@ class PostgresStore(StoreLifecycle):
                 if depths:
                     floors[kind] = min(depths)
             found: list[Any] = []
-            columns = "id, kind, urn, depth, state, position, skip, attempts"
             for kind in kinds:
                 bound = int(min(decide.allowed_depth(kind, floors, level_ordered), _DEPTH_MAX))
-                found += await conn.fetch(
-                    f"SELECT {columns} FROM crawl_jobs WHERE state = 'pending' AND kind = $1 "
-                    "AND depth <= $2 ORDER BY depth, id LIMIT $3 FOR UPDATE SKIP LOCKED",
-                    kind,
-                    bound,
-                    limit,
-                )
-                found += await conn.fetch(
-                    f"SELECT {columns} FROM crawl_jobs WHERE state = 'running' AND kind = $1 "
-                    "AND depth <= $2 AND lease_until <= $3 ORDER BY depth, id LIMIT $4 "
-                    "FOR UPDATE SKIP LOCKED",
-                    kind,
-                    bound,
-                    now,
-                    limit,
-                )
-                found += await conn.fetch(
-                    f"SELECT {columns} FROM crawl_jobs WHERE state = 'set_aside' AND kind = $1"
-                    " AND depth <= $2 AND retry_at <= $3 ORDER BY depth, id LIMIT $4 "
-                    "FOR UPDATE SKIP LOCKED",
-                    kind,
-                    bound,
-                    now,
-                    limit,
-                )
+                for state, due in decide.CLAIMABLE:
+                    found += await conn.fetch(
+                        f"SELECT {decide.CLAIM_COLUMNS} FROM crawl_jobs WHERE state = '{state}' "
+                        "AND kind = $1 AND depth <= $2 "
+                        + (f"AND {due} <= $4 " if due else "")
+                        + "ORDER BY depth, id LIMIT $3 FOR UPDATE SKIP LOCKED",
+                        *((kind, bound, limit, now) if due else (kind, bound, limit)),
+                    )
             found.sort(key=lambda r: decide.claim_order(r["depth"], r["id"]))
             chosen = found[:limit]
             if not chosen:

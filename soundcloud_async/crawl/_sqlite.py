@@ -319,24 +319,14 @@ class SQLiteStore(StoreLifecycle):
             for kind in kinds:
                 bound = decide.allowed_depth(kind, floors, level_ordered)
                 depth_max = int(min(bound, _DEPTH_MAX))
-                found += db.execute(
-                    "SELECT id, kind, urn, depth, state, position, skip, attempts FROM "
-                    "crawl_jobs WHERE state = 'pending' AND kind = ? AND depth <= ? "
-                    "ORDER BY depth, id LIMIT ?",
-                    (kind, depth_max, limit),
-                ).fetchall()
-                found += db.execute(
-                    "SELECT id, kind, urn, depth, state, position, skip, attempts FROM "
-                    "crawl_jobs WHERE state = 'running' AND kind = ? AND depth <= ? "
-                    "AND lease_until <= ? ORDER BY depth, id LIMIT ?",
-                    (kind, depth_max, now, limit),
-                ).fetchall()
-                found += db.execute(
-                    "SELECT id, kind, urn, depth, state, position, skip, attempts FROM "
-                    "crawl_jobs WHERE state = 'set_aside' AND kind = ? AND depth <= ? "
-                    "AND retry_at <= ? ORDER BY depth, id LIMIT ?",
-                    (kind, depth_max, now, limit),
-                ).fetchall()
+                for state, due in decide.CLAIMABLE:
+                    found += db.execute(
+                        f"SELECT {decide.CLAIM_COLUMNS} FROM crawl_jobs WHERE state = '{state}' "
+                        "AND kind = ? AND depth <= ? "
+                        + (f"AND {due} <= ? " if due else "")
+                        + "ORDER BY depth, id LIMIT ?",
+                        (kind, depth_max, now, limit) if due else (kind, depth_max, limit),
+                    ).fetchall()
             found.sort(key=lambda r: decide.claim_order(r[3], r[0]))
             claims: list[Claim] = []
             deltas: dict[str, int] = {}
