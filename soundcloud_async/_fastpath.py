@@ -8,10 +8,15 @@ once to read it). This module decodes the bytes once, in C, with msgspec, into
 generated :class:`msgspec.Struct` mirrors of the models whose field types are exactly
 what a well-formed SoundCloud body holds (``int``, ``str``, ``bool``, ``float`` or
 ``null``; dates and enum values as strings), then copies each mirror into the real
-attrs model with a generated straight-line function that also parses the dates and
-looks up the enum members, with the very code templates of the tolerant path. The
-result is the same model the tolerant path builds (``tests/test_fastpath.py`` proves
-it with hypothesis), for a little over half the cost (benchmarks/RESULTS.md).
+attrs model. The copy is done in C by the optional extension ``_speedups.c`` (both
+classes are slotted: a field is an offset into the instance; it parses SoundCloud's date
+format itself and hands any other date string to :func:`~soundcloud_async._dates.parse_date`),
+or, where the extension is not built or ``SOUNDCLOUD_ASYNC_NO_EXTENSIONS`` is set, by a
+generated straight-line Python function that parses the dates and looks up the enum
+members with the very code templates of the tolerant path. Either way the result is the
+model the tolerant path builds (``tests/test_fastpath.py`` proves it with hypothesis, for
+both copies); with the C copy, decode + map costs about what ``orjson.loads`` alone costs
+(benchmarks/RESULTS.md).
 
 Whatever the strict decode refuses (a wrong type, a number out of range, a non-object
 item, malformed JSON, anything unusual) is handed back as :data:`REJECT`, and the
@@ -41,10 +46,12 @@ error keys) return ``None`` from the two factories and always take the tolerant 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import threading
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any, Final
 
 import attrs
@@ -61,8 +68,11 @@ from soundcloud_async._converters import (
     _json_key,
     _structure_ref,
 )
-from soundcloud_async._dates import _UTC, _fromisoformat, _parse_date_py310, _to_utc
+from soundcloud_async._dates import _UTC, _fromisoformat, _parse_date_py310, _to_utc, parse_date
 from soundcloud_async._errors import _ERROR_ONLY_KEYS
+
+if typing.TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["REJECT", "object_decoder", "page_decoder"]
 
@@ -94,13 +104,32 @@ _lock = threading.RLock()
 _counter = itertools.count()
 
 
+def _load_speedups() -> ModuleType | None:
+    """The C copy (``_speedups.c``), unless not built or ``SOUNDCLOUD_ASYNC_NO_EXTENSIONS``."""
+    if os.environ.get("SOUNDCLOUD_ASYNC_NO_EXTENSIONS"):
+        return None
+    try:
+        from soundcloud_async import _speedups
+    except ImportError:  # installed without a C compiler: the generated Python copy
+        return None
+    return _speedups
+
+
+#: The C extension doing the copy, or ``None`` for the generated Python copy (same result).
+_speedups = _load_speedups()
+
+
 @attrs.frozen
 class _Plan:
     """A model's mirror struct and the function copying a decoded mirror into the model."""
 
     struct: type[msgspec.Struct]
     copy: Callable[[Any], Any]
+    copy_list: Callable[[list[Any]], list[Any]]
     all_none: Callable[[Any], bool]
+    #: What a nested field's copy calls: the C Copier itself (called without a Python
+    #: frame), else the generated function.
+    nested: Any
 
 
 _PLANS: dict[type, _Plan | None] = {}
@@ -142,6 +171,8 @@ def _build_plan(cls: type) -> _Plan | None:
     fields: list[tuple[str, Any, None]] = []
     rename: dict[str, str] = {}
     names = []
+    # What the C copy does per field: (name, kind, argument); see _speedups.c.
+    c_fields: list[tuple[str, str, Any]] = []
     for i, field in enumerate(attrs.fields(cls)):
         how, detail = _classify(hints[field.name])
         key = _json_key(field)
@@ -152,10 +183,14 @@ def _build_plan(cls: type) -> _Plan | None:
         if how in _SCALARS:
             wire: Any = _SCALARS[how]
             lines.append(f"    o.{field.name} = s.{field.name}")
+            c_fields.append((field.name, "COPY", None))
         elif how in ("date", "enum"):
             wire = str
             if how == "enum":
                 ns[ref] = detail._value2member_map_
+                c_fields.append((field.name, "ENUM", ns[ref]))
+            else:
+                c_fields.append((field.name, "DATE", parse_date))
             lines.append(f"    x = s.{field.name}")
             lines.append(_FIELD_TEMPLATES[how].format(ref=ref).rstrip("\n"))
             lines.append(f"    o.{field.name} = x")
@@ -168,14 +203,15 @@ def _build_plan(cls: type) -> _Plan | None:
             if how == "model":
                 wire = nested.struct
                 lines.append(f"    o.{field.name} = x if x is None else {ref}(x)")
+                c_fields.append((field.name, "MODEL", nested.nested))
             else:
                 wire = list[nested.struct]  # type: ignore[name-defined]
                 lines.append(f"    o.{field.name} = x if x is None else [{ref}(i) for i in x]")
+                c_fields.append((field.name, "MODEL_LIST", nested.nested))
         else:  # unions of models, Any, dicts, scalar lists: the tolerant path's job
             return None
         fields.append((field.name, wire | None, None))
     lines.append("    return o")
-    copy = _compile(lines, ns)
     check = " and ".join(f"o.{n} is None" for n in names) or "True"
     all_none = _compile([f"def all_none_{cls.__name__}(o):", f"    return {check}"], {})
     struct = msgspec.defstruct(
@@ -185,7 +221,26 @@ def _build_plan(cls: type) -> _Plan | None:
         kw_only=True,
         gc=False,  # short-lived and acyclic: skip the GC bookkeeping
     )
-    return _Plan(struct, copy, all_none)
+    if _speedups is not None:
+        copier = _speedups.Copier(
+            struct,
+            cls,
+            tuple(
+                (_slot(struct, n), _slot(cls, n), getattr(_speedups, kind), arg)
+                for n, kind, arg in c_fields
+            ),
+        )
+        return _Plan(struct, copier.copy, copier.copy_list, all_none, copier)
+    copy = _compile(lines, ns)
+    return _Plan(struct, copy, lambda items: [copy(i) for i in items], all_none, copy)
+
+
+def _slot(cls: type, name: str) -> Any:
+    """The member descriptor of field ``name`` of slotted ``cls`` (the C copy checks it)."""
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            return vars(klass)[name]
+    raise AttributeError(f"{cls.__name__} has no slot {name!r}")
 
 
 def _compile(lines: list[str], ns: dict[str, Any]) -> Callable[[Any], Any]:
@@ -195,6 +250,24 @@ def _compile(lines: list[str], ns: dict[str, Any]) -> Callable[[Any], Any]:
     fn: Callable[[Any], Any] = ns[fn_name]
     fn.__doc__ = f"Generated by soundcloud_async._fastpath.\n\n{source}"
     return fn
+
+
+@contextlib.contextmanager
+def _pure_python() -> Iterator[None]:
+    """Build plans and decoders with the generated Python copy inside (tests, benchmarks).
+
+    Decoders made inside keep the Python copy after the block; the ones cached before it
+    are restored as they were.
+    """
+    global _speedups, _PLANS, _OBJECT_DECODERS, _PAGE_DECODERS
+    with _lock:
+        saved = _speedups, _PLANS, _OBJECT_DECODERS, _PAGE_DECODERS
+        _speedups, _PLANS, _OBJECT_DECODERS, _PAGE_DECODERS = None, {}, {}, {}
+    try:
+        yield
+    finally:
+        with _lock:
+            _speedups, _PLANS, _OBJECT_DECODERS, _PAGE_DECODERS = saved
 
 
 def _valid_utf8(body: bytes) -> bool:
@@ -282,7 +355,7 @@ def _make_page_decoder(cls: type, plan: _Plan) -> Callable[[bytes], Any]:
     decode_page = msgspec.json.Decoder(page_struct(plan.struct, f"_Page{cls.__name__}")).decode
     decode_raw = msgspec.json.Decoder(page_struct(msgspec.Raw, "_RawPage")).decode
     decode_item = msgspec.json.Decoder(plan.struct).decode
-    copy = plan.copy
+    copy, copy_list = plan.copy, plan.copy_list
     tolerant = _structure_ref(cls)
     loads = orjson.loads
 
@@ -317,6 +390,6 @@ def _make_page_decoder(cls: type, plan: _Plan) -> Callable[[bytes], Any]:
             page = decode_page(body)
         except _DECODE_ERRORS:
             return per_item(body)
-        return [copy(w) for w in page.collection], page.next_href or None, page.future_href or None
+        return copy_list(page.collection), page.next_href or None, page.future_href or None
 
     return decode

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from soundcloud_async import _fastpath
 from soundcloud_async._converters import _classify, _json_key, structure, structure_many
 from soundcloud_async._errors import DecodeError, SoundCloudError, classify
 from soundcloud_async._fastpath import REJECT, _plan, object_decoder, page_decoder
@@ -51,6 +52,21 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 URL = "https://api.soundcloud.com/tracks/soundcloud:tracks:1"
+
+
+@pytest.fixture(scope="module", autouse=True, params=["C copy", "Python copy"])
+def copy_implementation(request: pytest.FixtureRequest) -> Any:
+    """Every test here runs twice: with the C copy (_speedups.c) and the generated Python one.
+
+    The C extension is built by every install that has a C compiler, and CI requires it
+    (``SOUNDCLOUD_ASYNC_REQUIRE_EXTENSIONS``); without it the first run fails here.
+    """
+    if request.param == "C copy":
+        assert _fastpath._speedups is not None, "soundcloud_async._speedups is not built"
+        yield
+    else:
+        with _fastpath._pure_python():
+            yield
 
 
 # --- comparing results exactly (== alone says Sharing.PUBLIC == "public") --------
