@@ -127,7 +127,9 @@ def _spawn(argv: Sequence[str], cpu: int | None) -> subprocess.Popen[str]:
     )
 
 
-def _wait_ready(proc: subprocess.Popen[str], ready: Callable[[str], bool], timeout: float) -> list:
+def _wait_ready(
+    proc: subprocess.Popen[str], ready: Callable[[str], bool], timeout: float
+) -> list[str]:
     """Read the child's output until ``ready(line)``; then check the port answers."""
     assert proc.stdout is not None
     deadline = time.monotonic() + timeout

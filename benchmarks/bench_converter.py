@@ -59,6 +59,7 @@ except ModuleNotFoundError:  # run from a checkout without installing the packag
 
 import _harness
 
+from soundcloud_async import _fastpath
 from soundcloud_async._converters import parse_date, structure_many
 from soundcloud_async._fastpath import REJECT, page_decoder
 from soundcloud_async.models import Track
@@ -66,6 +67,7 @@ from soundcloud_async.models import Track
 PAGE_SIZE = 200
 FAST = "soundcloud_async fast path"
 FALLBACK = "  fast path, every 10th item tolerant"
+PYTHON_COPY = "  fast path without the C extension"
 TARGET = 0.8
 SC_DATE = "%Y/%m/%d %H:%M:%S %z"
 
@@ -299,15 +301,20 @@ def build_contenders() -> dict[str, Callable[[bytes], list[Any]]]:
     def soundcloud_async(page: bytes) -> list[Any]:
         return structure_many(loads(page)["collection"], Track)
 
-    fast_page = page_decoder(Track)
-    assert fast_page is not None
+    def fast(decoder: Callable[[bytes], Any] | None) -> Callable[[bytes], list[Any]]:
+        assert decoder is not None
 
-    def soundcloud_async_fast(page: bytes) -> list[Any]:
-        result = fast_page(page)
-        if result is REJECT:
-            raise AssertionError("the fast path refused the page")
-        items: list[Any] = result[0]
-        return items
+        def soundcloud_async_fast(page: bytes) -> list[Any]:
+            result = decoder(page)
+            if result is REJECT:
+                raise AssertionError("the fast path refused the page")
+            items: list[Any] = result[0]
+            return items
+
+        return soundcloud_async_fast
+
+    with _fastpath._pure_python():  # the same decoder with the generated Python copy
+        python_copy = fast(page_decoder(Track))
 
     decoded: dict[bytes, list[Any]] = {}
 
@@ -332,7 +339,8 @@ def build_contenders() -> dict[str, Callable[[bytes], list[Any]]]:
 
     return {
         "orjson.loads (dicts)": orjson_dicts,
-        FAST: soundcloud_async_fast,
+        FAST: fast(page_decoder(Track)),
+        PYTHON_COPY: python_copy,
         "soundcloud_async tolerant path": soundcloud_async,
         "  mapping only (pre-decoded)": soundcloud_async_mapping_only,
         "pydantic v2 TypeAdapter": pydantic_v2,
@@ -372,7 +380,7 @@ def breakdown(page: bytes, pages: int, repeat: int) -> None:
     ]
 
     def parse_dates(_: bytes) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for x in dates:
             try:
                 out.append(_fromisoformat(x.replace("/", "-").replace(" +", "+")))
@@ -380,11 +388,21 @@ def breakdown(page: bytes, pages: int, repeat: int) -> None:
                 out.append(_parse_date_py310(x))
         return out
 
+    with _fastpath._pure_python():
+        python_plan = _plan(Track)
+    assert python_plan is not None
+    python_copy = python_plan.copy
+    python_struct: Any = python_plan.struct
+    python_mirrors = msgspec.json.Decoder(list[python_struct]).decode(items)
+
     steps: dict[str, Callable[[bytes], Any]] = {
         "orjson.loads (baseline)": orjson.loads,
         "msgspec decode into the mirrors": lambda _: decode(items),
-        "copy mirrors into models (w/ dates)": lambda _: [copy(m) for m in mirrors],
-        f"  of which {len(dates)} dates": parse_dates,
+        "copy mirrors into models (w/ dates, C)": lambda _: [copy(m) for m in mirrors],
+        "copy without the C extension (w/ dates)": lambda _: [
+            python_copy(m) for m in python_mirrors
+        ],
+        f"  of which {len(dates)} dates (Python)": parse_dates,
         "UTF-8 check of the body": lambda body: [_valid_utf8(body)],
     }
     print("fast path, step by step (ms per page):")
