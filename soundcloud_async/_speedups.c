@@ -117,6 +117,35 @@ call_nested(PyObject *fn, PyObject *value)
     return PyObject_CallOneArg(fn, value);
 }
 
+/* [fn(item) for item in items], for an exact list. */
+static PyObject *
+map_list(PyObject *fn, PyObject *items, const char *not_a_list)
+{
+    if (!PyList_CheckExact(items)) {
+        PyErr_SetString(PyExc_TypeError, not_a_list);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(items);
+    PyObject *out = PyList_New(n);
+    if (out == NULL) return NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i >= PyList_GET_SIZE(items)) {  /* a Python callable shrank it */
+            PyErr_SetString(PyExc_RuntimeError, "list changed size during the copy");
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyObject *src = Py_NewRef(PyList_GET_ITEM(items, i));
+        PyObject *item = call_nested(fn, src);
+        Py_DECREF(src);
+        if (item == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, item);
+    }
+    return out;
+}
+
 static PyObject *
 convert(const Field *f, PyObject *value)
 {
@@ -133,25 +162,9 @@ convert(const Field *f, PyObject *value)
     case KIND_MODEL:
         if (value == Py_None) return Py_NewRef(Py_None);
         return call_nested(f->arg, value);
-    case KIND_MODEL_LIST: {
+    case KIND_MODEL_LIST:
         if (value == Py_None) return Py_NewRef(Py_None);
-        if (!PyList_CheckExact(value)) {
-            PyErr_SetString(PyExc_TypeError, "a model list field holds a non-list");
-            return NULL;
-        }
-        Py_ssize_t n = PyList_GET_SIZE(value);
-        PyObject *out = PyList_New(n);
-        if (out == NULL) return NULL;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *item = call_nested(f->arg, PyList_GET_ITEM(value, i));
-            if (item == NULL) {
-                Py_DECREF(out);
-                return NULL;
-            }
-            PyList_SET_ITEM(out, i, item);
-        }
-        return out;
-    }
+        return map_list(f->arg, value, "a model list field holds a non-list");
     default:
         return Py_NewRef(value);
     }
@@ -177,7 +190,15 @@ copier_copy(Copier *self, PyObject *src)
             Py_DECREF(out);
             return NULL;
         }
-        PyObject *converted = (f->kind == KIND_COPY) ? Py_NewRef(value) : convert(f, value);
+        PyObject *converted;
+        if (f->kind == KIND_COPY) {
+            converted = Py_NewRef(value);
+        }
+        else {  /* held: a Python callable may rebind the mirror's field meanwhile */
+            Py_INCREF(value);
+            converted = convert(f, value);
+            Py_DECREF(value);
+        }
         if (converted == NULL) {
             Py_DECREF(out);  /* the fields set so far are released with it */
             return NULL;
@@ -209,22 +230,7 @@ Copier_call(PyObject *self, PyObject *args, PyObject *kwds)
 static PyObject *
 Copier_copy_list(PyObject *self, PyObject *items)
 {
-    if (!PyList_CheckExact(items)) {
-        PyErr_SetString(PyExc_TypeError, "copy_list() takes a list");
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(items);
-    PyObject *out = PyList_New(n);
-    if (out == NULL) return NULL;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *item = copier_copy((Copier *)self, PyList_GET_ITEM(items, i));
-        if (item == NULL) {
-            Py_DECREF(out);
-            return NULL;
-        }
-        PyList_SET_ITEM(out, i, item);
-    }
-    return out;
+    return map_list(self, items, "copy_list() takes a list");
 }
 
 /* -- construction: every offset comes from a checked member descriptor ---------------- */

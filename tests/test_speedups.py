@@ -207,6 +207,27 @@ def test_enum_model_and_list_fields() -> None:
         as_list.copy(Mirror(a=(1,)))
 
 
+def test_callables_that_meddle_do_not_crash() -> None:
+    """A Python callable may shrink the list or rebind the mirror's field mid-copy."""
+    items: list[Any] = [Mirror(a=1), Mirror(a=2), Mirror(a=3)]
+
+    def shrink(item: Any) -> Any:
+        items.clear()
+        return item.a
+
+    as_list = copier(_speedups.MODEL_LIST, shrink)
+    with pytest.raises(RuntimeError, match="changed size"):
+        as_list.copy(Mirror(a=items))
+    mirror = Mirror(a=[object()], b=None)
+
+    def rebind(value: Any) -> Any:
+        mirror.a = None  # drops the mirror's reference to the value being converted
+        gc.collect()
+        return len(value)
+
+    assert copier(_speedups.MODEL, rebind).copy(mirror).a == 1
+
+
 def test_failure_midway_releases_what_was_copied() -> None:
     kept = object()
 
