@@ -13,8 +13,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["FakeProcess", "clean_env", "fake_server_process"]
+__all__ = ["FakeProcess", "clean_env", "fake_server_process", "run_cli"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,20 @@ class FakeProcess:
 def clean_env() -> dict[str, str]:
     """This process's environment without ``SOUNDCLOUD_*`` settings a developer may have."""
     return {k: v for k, v in os.environ.items() if not k.startswith("SOUNDCLOUD_")}
+
+
+def run_cli(
+    *argv: str, cwd: Path | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m soundcloud_async.cli ARGV…`` to completion, without ``SOUNDCLOUD_*`` settings."""
+    return subprocess.run(
+        [sys.executable, "-m", "soundcloud_async.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(),
+        cwd=cwd,
+    )
 
 
 @contextlib.contextmanager

@@ -24,7 +24,7 @@ from soundcloud_async.cli._progress import Progress
 from soundcloud_async.crawl import JobProblem, StoreStatus
 from soundcloud_async.testing._world import World
 from tests.fake_process import FakeProcess as Server
-from tests.fake_process import clean_env, fake_server_process
+from tests.fake_process import fake_server_process, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -228,14 +228,7 @@ class TestErrors:
 
     def run(self, *argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         """The command in a subprocess without credentials in its environment."""
-        return subprocess.run(
-            [sys.executable, "-m", "soundcloud_async.cli", *argv],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            env=clean_env(),
-            cwd=cwd,
-        )
+        return run_cli(*argv, cwd=cwd, timeout=30)
 
     def test_missing_credentials(self) -> None:
         """No token and no client credentials: exit 2 naming the variables."""

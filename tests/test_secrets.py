@@ -25,7 +25,6 @@ import logging
 import re
 import socket
 import subprocess
-import sys
 import traceback
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -57,7 +56,7 @@ from soundcloud_async._pagination import Paginator
 from soundcloud_async.models import User
 from soundcloud_async.testing import FakeSoundCloud, World
 from tests.fake_process import FakeProcess as Server
-from tests.fake_process import clean_env, fake_server_process
+from tests.fake_process import fake_server_process, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -510,14 +509,7 @@ def server() -> Iterator[Server]:
 
 def cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The command in a subprocess, with no SOUNDCLOUD_ variables from this environment."""
-    return subprocess.run(
-        [sys.executable, "-m", "soundcloud_async.cli", *argv],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=clean_env(),
-        cwd=cwd,
-    )
+    return run_cli(*argv, cwd=cwd)
 
 
 def output(where: str, done: subprocess.CompletedProcess[str]) -> list[tuple[str, str]]:
