@@ -98,15 +98,17 @@ class TestWebBackend:
 class TestCrawlerExample:
     """examples/crawler.py crawls the fake into SQLite and resumes to the same result."""
 
-    async def test_crawl(
-        self, fake: FakeSoundCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-    ) -> None:
-        """Two follow-hops from the default user store users, tracks and playlists."""
-        example = load_example(
+    @pytest.fixture
+    def example(self, fake: FakeSoundCloud, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+        """examples/crawler.py, set up for the fake."""
+        return load_example(
             "crawler",
             monkeypatch,
             {"SOUNDCLOUD_ACCESS_TOKEN": fake.issue_token(), "SOUNDCLOUD_API": fake.base_url},
         )
+
+    async def test_crawl(self, fake: FakeSoundCloud, example: ModuleType, tmp_path: Path) -> None:
+        """Two follow-hops from the default user store users, tracks and playlists."""
         out = str(tmp_path / "crawl.sqlite")
         objects = await example.crawl(fake.world.default_user_urn, out=out, depth=1, rate=2000)
         assert {"user", "track", "playlist"} <= set(objects)
@@ -114,14 +116,9 @@ class TestCrawlerExample:
         assert objects == again
 
     async def test_default_seed_is_the_tokens_user(
-        self, fake: FakeSoundCloud, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+        self, example: ModuleType, tmp_path: Path
     ) -> None:
         """Without a seed the crawl starts from the token's own user and finds objects."""
-        example = load_example(
-            "crawler",
-            monkeypatch,
-            {"SOUNDCLOUD_ACCESS_TOKEN": fake.issue_token(), "SOUNDCLOUD_API": fake.base_url},
-        )
         objects = await example.crawl(out=str(tmp_path / "c.sqlite"), depth=0, rate=2000)
         assert objects.get("user", 0) >= 1
 
