@@ -222,25 +222,32 @@ def _build_plan(cls: type) -> _Plan | None:
         gc=False,  # short-lived and acyclic: skip the GC bookkeeping
     )
     if _speedups is not None:
-        copier = _speedups.Copier(
-            struct,
-            cls,
-            tuple(
-                (_slot(struct, n), _slot(cls, n), getattr(_speedups, kind), arg)
-                for n, kind, arg in c_fields
-            ),
-        )
-        return _Plan(struct, copier.copy, copier.copy_list, all_none, copier)
+        try:
+            copier = _speedups.Copier(
+                struct,
+                cls,
+                tuple(
+                    (_slot(struct, n), _slot(cls, n), getattr(_speedups, kind), arg)
+                    for n, kind, arg in c_fields
+                ),
+            )
+        except TypeError:  # a model without __slots__ (slots=False): the Python copy
+            pass
+        else:
+            return _Plan(struct, copier.copy, copier.copy_list, all_none, copier)
     copy = _compile(lines, ns)
     return _Plan(struct, copy, lambda items: [copy(i) for i in items], all_none, copy)
 
 
 def _slot(cls: type, name: str) -> Any:
-    """The member descriptor of field ``name`` of slotted ``cls`` (the C copy checks it)."""
+    """What ``cls`` holds under ``name``: a member descriptor when it is slotted.
+
+    The C copy refuses anything else with ``TypeError``.
+    """
     for klass in cls.__mro__:
         if name in vars(klass):
             return vars(klass)[name]
-    raise AttributeError(f"{cls.__name__} has no slot {name!r}")
+    return None
 
 
 def _compile(lines: list[str], ns: dict[str, Any]) -> Callable[[Any], Any]:

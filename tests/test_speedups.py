@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from soundcloud_async import _fastpath, _speedups
 from soundcloud_async._dates import parse_date
-from soundcloud_async.models import Sharing, Track
+from soundcloud_async.models import Model, Sharing, Track
 
 # --- dates: the C parser gives exactly what the Python one gives ------------------
 
@@ -301,3 +301,21 @@ def test_no_extensions_switch() -> None:
 
 def _clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "SOUNDCLOUD_ASYNC_NO_EXTENSIONS"}
+
+
+@attrs.define(kw_only=True, slots=False)
+class DictModel(Model):
+    """A model without ``__slots__``: its fields are no offsets, so no C copy."""
+
+    id: int | None = None
+    created_at: dt.datetime | None = None
+
+
+def test_a_model_without_slots_gets_the_python_copy() -> None:
+    plan = _fastpath._plan(DictModel)
+    assert plan is not None
+    assert not isinstance(plan.nested, _speedups.Copier)
+    decoder = _fastpath.page_decoder(DictModel)
+    assert decoder is not None
+    items, _, _ = decoder(b'{"collection": [{"id": 7, "created_at": "2013/03/05 19:56:42 +0000"}]}')
+    assert items == [DictModel(id=7, created_at=dt.datetime(2013, 3, 5, 19, 56, 42, tzinfo=UTC))]
