@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import anyio
 import orjson
 import pytest
 
@@ -695,3 +696,63 @@ class TestBadStores:
         """Other databases and URLs without a host are refused by name."""
         with pytest.raises(StoreUnavailable):
             open_store(url)
+
+
+class TestPostgresSessionEnds:
+    """A session the server ends mid-call (a stalled worker, a restart) is retried."""
+
+    @pytest.fixture
+    async def pg_store(self, pg_schema_url: str) -> AsyncIterator[PostgresStore]:
+        s = PostgresStore(pg_schema_url)
+        await s.connect(create=True)
+        try:
+            yield s
+        finally:
+            await s.close()
+
+    async def test_ended_before_the_transaction_ends(self, pg_store: PostgresStore) -> None:
+        """asyncpg noticed the end first: "the underlying connection is closed", retried."""
+        import asyncpg
+
+        pool = pg_store._pool
+        assert pool is not None
+        calls = []
+
+        async def work(conn: Any) -> int:
+            pid = int(await conn.fetchval("SELECT pg_backend_pid()"))
+            calls.append(pid)
+            if len(calls) == 1:
+                ended = anyio.Event()
+                conn.add_termination_listener(lambda _: ended.set())
+                async with pool.acquire() as other:
+                    await other.execute("SELECT pg_terminate_backend($1)", pid)
+                with anyio.fail_after(10):
+                    await ended.wait()  # the server's goodbye reached asyncpg
+            return pid
+
+        async def outside_the_store() -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await work(conn)
+
+        # What the store used to let through: the same end, outside _with.
+        with pytest.raises(asyncpg.InterfaceError, match="connection is closed"):
+            await outside_the_store()
+        calls.clear()
+        pid = await pg_store._with(work)
+        assert len(calls) == 2
+        assert pid == calls[1] != calls[0]
+
+    async def test_a_misuse_is_not_retried(self, pg_store: PostgresStore) -> None:
+        """An InterfaceError on an open connection is a bug, reported at once."""
+        import asyncpg
+
+        calls = 0
+
+        async def misuse(conn: Any) -> None:
+            nonlocal calls
+            calls += 1
+            raise asyncpg.InterfaceError("cannot perform operation: another one is in progress")
+
+        with pytest.raises(CrawlStoreError, match="another one is in progress"):
+            await pg_store._with(misuse)
+        assert calls == 1

@@ -71,6 +71,19 @@ _TABLES = ("crawl_meta", "crawl_jobs", "crawl_objects", "crawl_workers", "crawl_
 _RETRIES = 5
 
 
+class _SessionEnded(ConnectionError):
+    """The server ended the session while a call was using it (see ``_with``)."""
+
+
+def _closed(conn: Any) -> bool:
+    """Whether a pooled connection has closed under its holder."""
+    asyncpg = _import_asyncpg()
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:  # the pool detaches a connection that closed
+        return True
+
+
 def _import_asyncpg() -> Any:
     try:
         import asyncpg
@@ -172,10 +185,18 @@ class PostgresStore(StoreLifecycle):
             attempt += 1
             try:
                 async with pool.acquire() as conn:
-                    if not transaction:
-                        return await fn(conn)
-                    async with conn.transaction():
-                        return await fn(conn)
+                    try:
+                        if not transaction:
+                            return await fn(conn)
+                        async with conn.transaction():
+                            return await fn(conn)
+                    except asyncpg.InterfaceError as exc:
+                        # asyncpg saw the session end before the transaction did, and
+                        # says "the underlying connection is closed" (an InterfaceError,
+                        # which otherwise means a misuse): the same as a session ending.
+                        if _closed(conn):
+                            raise _SessionEnded(str(exc)) from exc
+                        raise
             except CrawlStoreError:
                 raise
             except (
@@ -188,7 +209,7 @@ class PostgresStore(StoreLifecycle):
                 asyncpg.ConnectionDoesNotExistError,
                 asyncpg.IdleInTransactionSessionTimeoutError,
                 asyncpg.AdminShutdownError,
-                ConnectionError,
+                ConnectionError,  # and _SessionEnded
             ) as exc:
                 if attempt >= _RETRIES:
                     raise self._translate(exc) from exc
