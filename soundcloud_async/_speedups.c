@@ -254,14 +254,6 @@ slot_offset(PyObject *descr, PyTypeObject *owner, const char *which)
     return member->offset;
 }
 
-static void
-Copier_clear_fields(Copier *self)
-{
-    if (self->fields != NULL) {
-        for (Py_ssize_t i = 0; i < self->nfields; i++) Py_CLEAR(self->fields[i].arg);
-    }
-}
-
 static PyObject *
 Copier_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
@@ -279,8 +271,8 @@ Copier_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     self->dst_type = (PyTypeObject *)Py_NewRef(dst_type);
     self->fields = PyMem_Calloc(n ? n : 1, sizeof(Field));
     if (self->fields == NULL) {
-        Py_DECREF(self);
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        goto fail;
     }
     self->nfields = n;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -293,36 +285,32 @@ Copier_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
                 PyErr_SetString(PyExc_TypeError,
                                 "a field is a (src descriptor, dst descriptor, kind, arg) tuple");
             }
-            Py_DECREF(self);
-            return NULL;
+            goto fail;
         }
         Field *f = &self->fields[i];
         f->src = slot_offset(src_descr, (PyTypeObject *)src_type, "source field");
         f->dst = f->src < 0 ? -1 : slot_offset(dst_descr, (PyTypeObject *)dst_type, "target field");
-        if (f->dst < 0) {
-            Py_DECREF(self);
-            return NULL;
-        }
+        if (f->dst < 0) goto fail;
         if (kind < KIND_COPY || kind > KIND_MODEL_LIST) {
             PyErr_Format(PyExc_ValueError, "unknown field kind %d", kind);
-            Py_DECREF(self);
-            return NULL;
+            goto fail;
         }
         if (kind == KIND_ENUM && !PyDict_CheckExact(arg)) {
             PyErr_SetString(PyExc_TypeError, "an enum field's argument is a dict");
-            Py_DECREF(self);
-            return NULL;
+            goto fail;
         }
         if ((kind == KIND_DATE || kind == KIND_MODEL || kind == KIND_MODEL_LIST) &&
             !PyCallable_Check(arg)) {
             PyErr_SetString(PyExc_TypeError, "a date or model field's argument is a callable");
-            Py_DECREF(self);
-            return NULL;
+            goto fail;
         }
         f->kind = kind;
         f->arg = Py_NewRef(arg);
     }
     return (PyObject *)self;
+fail:
+    Py_DECREF(self);  /* the dealloc releases the fields set so far */
+    return NULL;
 }
 
 static int
@@ -341,7 +329,9 @@ Copier_clear(Copier *self)
 {
     Py_CLEAR(self->src_type);
     Py_CLEAR(self->dst_type);
-    Copier_clear_fields(self);
+    if (self->fields != NULL) {
+        for (Py_ssize_t i = 0; i < self->nfields; i++) Py_CLEAR(self->fields[i].arg);
+    }
     return 0;
 }
 
