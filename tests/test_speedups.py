@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import json
-import os
 import subprocess
 import sys
 from typing import Any
@@ -25,6 +24,7 @@ from hypothesis import strategies as st
 from soundcloud_async import _fastpath, _speedups
 from soundcloud_async._dates import parse_date
 from soundcloud_async.models import Model, Sharing, Track
+from tests.fake_process import clean_env
 
 # --- dates: the C parser gives exactly what the Python one gives ------------------
 
@@ -293,14 +293,10 @@ def test_no_extensions_switch() -> None:
             input=body.encode(),
             capture_output=True,
             check=True,
-            env={**_clean_env(), **env},
+            env={**clean_env(), **env},
         ).stdout.decode()
         assert out.split(" ", 1)[0] == built
         assert "datetime.datetime(2013, 3, 5, 19, 56, 42, tzinfo=datetime.timezone.utc) t" in out
-
-
-def _clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k != "SOUNDCLOUD_ASYNC_NO_EXTENSIONS"}
 
 
 @attrs.define(kw_only=True, slots=False)
