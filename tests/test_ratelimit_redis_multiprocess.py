@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import json
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,29 @@ STEADY = 20.0
 PAUSE = 2.0
 #: Requests admitted just before the pause may still be on the wire.
 IN_FLIGHT = 0.05
+
+
+@pytest.fixture
+def alone_on_this_machine() -> Iterator[None]:
+    """Run while no other suite on this machine runs this test (CI runs two side by side).
+
+    Two copies at once are eight worker processes and two servers on CI's two cores: each
+    copy then measures the other's stalls, not the limiter (both failed at once, with
+    per-second dips to 13 and 33 requests). A lock file in the temporary directory lets
+    one copy wait for the other; the bounds stay as they are.
+    """
+    if sys.platform == "win32":  # no fcntl; CI and the suites side by side are POSIX
+        yield
+        return
+    import fcntl
+
+    path = Path(tempfile.gettempdir()) / "soundcloud_async-realtime-test.lock"
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +101,7 @@ async def send(proc: asyncio.subprocess.Process, line: str) -> None:
 
 
 class TestSharedBudget:
+    @pytest.mark.usefixtures("alone_on_this_machine")
     async def test_four_processes_share_one_budget(self, redis_url: str) -> None:
         """4 x 16 tasks keep 100 req/s +-3% at the server, no 429s, and pause together."""
         client = aioredis.Redis.from_url(redis_url)
